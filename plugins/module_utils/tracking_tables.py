@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The tracking tables: module_version, module_version_history, schema_version."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.blogops.release.plugins.module_utils.advisory_lock import LOCK_CLASS, lock_purpose, xact_lock_sql
+from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident
+
+TABLES = ('module_version', 'module_version_history', 'schema_version')
+HISTORY_STATUSES = ('deploying', 'deployed', 'failed', 'rolled_back')
+SCHEMA_KINDS = ('migrate', 'undo', 'baseline', 'repair')
+
+_DDL = (
+    '''CREATE TABLE IF NOT EXISTS {s}.module_version (
+        module_name text PRIMARY KEY,
+        version text NOT NULL,
+        schema_version text,
+        dependencies jsonb NOT NULL DEFAULT '{{}}'::jsonb,
+        checksum text,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text NOT NULL DEFAULT current_user)''',
+    '''CREATE TABLE IF NOT EXISTS {s}.module_version_history (
+        id bigserial PRIMARY KEY,
+        module_name text NOT NULL,
+        from_version text,
+        to_version text,
+        status text NOT NULL CHECK (status IN ('deploying', 'deployed', 'failed', 'rolled_back')),
+        backup text,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz,
+        actor text NOT NULL DEFAULT current_user,
+        message text)''',
+    'CREATE INDEX IF NOT EXISTS module_version_history_module_idx ON {s}.module_version_history (module_name, id)',
+    '''CREATE TABLE IF NOT EXISTS {s}.schema_version (
+        id bigserial PRIMARY KEY,
+        module_name text NOT NULL,
+        version text NOT NULL,
+        description text NOT NULL DEFAULT '',
+        script text,
+        checksum text,
+        kind text NOT NULL DEFAULT 'migrate' CHECK (kind IN ('migrate', 'undo', 'baseline', 'repair')),
+        applied_by text NOT NULL DEFAULT current_user,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        execution_ms integer NOT NULL DEFAULT 0,
+        success boolean NOT NULL DEFAULT true)''',
+    'CREATE INDEX IF NOT EXISTS schema_version_module_idx ON {s}.schema_version (module_name, id)',
+)
+
+
+def table(schema, name):
+    """The quoted, schema-qualified name of a tracking table."""
+    return '%s.%s' % (quote_ident(schema), quote_ident(name))
+
+
+def tracking_tables_exist(cursor, schema):
+    cursor.execute('SELECT ' + ' AND '.join(['to_regclass(%s) IS NOT NULL'] * len(TABLES)) + ' AS present',
+                   [table(schema, name) for name in TABLES])
+    return bool(cursor.fetchone()['present'])
+
+
+def ensure_tracking_tables(cursor, schema):
+    """Create the schema and tables when missing, in the caller's transaction; True when created.
+
+    The transaction-level advisory lock makes concurrent first runs wait for each other instead
+    of failing on the catalogs' unique indexes; the second one then finds the tables there.
+    """
+    if tracking_tables_exist(cursor, schema):
+        return False
+    cursor.execute(xact_lock_sql(), (LOCK_CLASS, lock_purpose('tracking', schema)))
+    if tracking_tables_exist(cursor, schema):
+        return False
+    cursor.execute('SELECT 1 AS found FROM pg_namespace WHERE nspname = %s', (schema,))
+    if cursor.fetchone() is None:
+        cursor.execute('CREATE SCHEMA %s' % quote_ident(schema))
+    for statement in _DDL:
+        cursor.execute(statement.format(s=quote_ident(schema)))
+    return True

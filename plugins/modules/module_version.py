@@ -1,0 +1,205 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: module_version
+short_description: Record the deployed version of a blog module
+version_added: 0.1.0
+description:
+  - Keeps the C(module_version) row of one blog module equal to the given version, schema version,
+    dependencies and checksum, with an upsert (C(INSERT ... ON CONFLICT (module_name) DO UPDATE)).
+  - Every change of the version appends a row to C(module_version_history) with status C(deployed).
+  - Creates the tracking tables on first use.
+options:
+  module_name:
+    description:
+      - The blog module, for example C(comments). Must match C(^[a-z][a-z0-9_]{0,62}$).
+    type: str
+    required: true
+  version:
+    description:
+      - Semantic version of the blog module, for example C(1.4.0) or C(2.0.0-rc.1).
+      - Required with O(state=present).
+    type: str
+  schema_version:
+    description:
+      - Schema (migration) version the blog module runs with, dotted numbers such as C(1.1).
+      - Omitted means no schema version is stored.
+    type: str
+  dependencies:
+    description:
+      - Blog modules this release needs, each with a version range such as C(>=2.1,<3), C(^1.2), C(~1.4), C(1.x).
+      - Omitted means no dependencies are stored.
+    type: dict
+    default: {}
+  checksum:
+    description:
+      - Checksum of the release's files, for example C(sha256:...).
+      - Omitted means no checksum is stored.
+    type: str
+  actor:
+    description:
+      - Who records the version, stored in C(updated_by) and the history row. Defaults to the database user.
+    type: str
+  state:
+    description:
+      - V(present) makes the row equal the options; V(absent) removes it.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - community.postgresql.postgres
+  - blogops.release.database
+  - blogops.release.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+seealso:
+  - module: blogops.release.module_version_info
+  - module: blogops.release.schema_version
+author:
+  - blogops.release maintainers (@blogops)
+'''
+
+EXAMPLES = r'''
+- name: Record comments 1.4.0 and what it needs
+  blogops.release.module_version:
+    login_db: blog
+    module_name: comments
+    version: 1.4.0
+    schema_version: "1.1"
+    dependencies:
+      core: ">=2.1,<3"
+    checksum: "sha256:9f2c4e0d8b7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c"
+
+- name: Forget a blog module that was removed from the system
+  blogops.release.module_version:
+    login_db: blog
+    module_name: legacy_widgets
+    state: absent
+'''
+
+RETURN = r'''
+module:
+  description: The C(module_version) row after the task; in check mode, the row as it is now. Absent when there is no row.
+  returned: success
+  type: dict
+  contains:
+    module_name:
+      description: The blog module.
+      type: str
+      sample: comments
+    version:
+      description: Its version.
+      type: str
+      sample: 1.4.0
+    schema_version:
+      description: Its schema version.
+      type: str
+      sample: "1.1"
+    dependencies:
+      description: Blog modules it needs and their ranges.
+      type: dict
+      sample: {"core": ">=2.1,<3"}
+    checksum:
+      description: Checksum of its files.
+      type: str
+    updated_at:
+      description: When the row last changed (ISO 8601).
+      type: str
+    updated_by:
+      description: Who changed it last.
+      type: str
+history_id:
+  description: Id of the C(module_version_history) row appended for a version change.
+  returned: when the version changed and not in check mode
+  type: int
+  sample: 42
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.blogops.release.plugins.module_utils.connection import (
+    connect,
+    database_argument_spec,
+    database_error_class,
+    database_error_message,
+    dict_cursor,
+    tracking_schema,
+)
+from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
+from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
+from ansible_collections.blogops.release.plugins.module_utils.module_versions import apply_module_version
+from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
+
+
+def requested_record(params):
+    """The row the task asks for (None for state=absent), validated before any connection."""
+    check_blog_module_name(params['module_name'])
+    if params['state'] == 'absent':
+        return None
+    parse_version(params['version'])
+    if params['schema_version'] is not None:
+        check_migration_version(params['schema_version'])
+    return dict(
+        version=params['version'],
+        schema_version=params['schema_version'],
+        dependencies=check_dependencies(params['module_name'], params['dependencies']),
+        checksum=params['checksum'],
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=database_argument_spec(
+            module_name=dict(type='str', required=True),
+            version=dict(type='str'),
+            schema_version=dict(type='str'),
+            dependencies=dict(type='dict', default={}),
+            checksum=dict(type='str'),
+            actor=dict(type='str'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        ),
+        required_if=[('state', 'present', ['version'])],
+        supports_check_mode=True,
+    )
+    try:
+        record = requested_record(module.params)
+    except ValueError as e:
+        module.fail_json(msg=to_native(e))
+    schema = tracking_schema(module)
+    name = module.params['module_name']
+
+    conn = connect(module, 'module_version/%s' % name)
+    try:
+        outcome = apply_module_version(dict_cursor(conn), schema, name, record,
+                                       actor=module.params['actor'], check_mode=module.check_mode)
+        conn.commit()
+    except database_error_class() as e:
+        conn.rollback()
+        module.fail_json(msg="cannot record the version of blog module '%s': %s" % (name, database_error_message(e)))
+    finally:
+        conn.close()
+
+    result = dict(changed=outcome['changed'], diff=dict(before=outcome['before'] or {}, after=outcome['after'] or {}))
+    if outcome['row'] is not None:
+        result['module'] = outcome['row']
+    if outcome['history_id'] is not None:
+        result['history_id'] = outcome['history_id']
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

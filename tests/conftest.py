@@ -1,0 +1,13 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Makes ``ansible_collections.blogops.release`` and the harness importable in every test."""
+
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+for path in (os.path.join(ROOT, '.venv', 'collections'), os.path.join(ROOT, 'tests')):
+    if path not in sys.path:
+        sys.path.insert(0, path)

@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Runs real ansible-playbook processes and collects every task result they produce."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import tempfile
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.join(ROOT, '.venv', 'bin')
+COLLECTIONS_PATH = os.path.join(ROOT, '.venv', 'collections')
+CALLBACK_DIR = os.path.join(ROOT, 'tests', 'harness', 'callback_plugins')
+
+LOCAL_INVENTORY = {
+    'all': {
+        'hosts': {
+            'localhost': {
+                'ansible_connection': 'local',
+                # Interpreter discovery can land on an unselected pyenv shim; use the controller's.
+                'ansible_python_interpreter': '{{ ansible_playbook_python }}',
+            },
+        },
+        'children': {'blog_app': {'hosts': {'localhost': {}}}, 'blog_db': {'hosts': {'localhost': {}}}},
+    },
+}
+
+CONNECTION_DEFAULTS = '''\
+module_defaults:
+  group/blogops.release.all:
+    login_host: "{{ blog_db_host }}"
+    login_port: "{{ blog_db_port }}"
+    login_user: "{{ blog_db_user }}"
+    login_password: "{{ blog_db_password }}"
+    login_db: "{{ blog_db_name }}"
+'''
+
+
+def ansible_env(extra=None):
+    """Environment of an ansible-playbook run: this checkout's collections, the capture callback."""
+    env = dict(os.environ)
+    env.update(
+        PATH=VENV_BIN + os.pathsep + env.get('PATH', ''),
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH,
+        ANSIBLE_CALLBACK_PLUGINS=CALLBACK_DIR,
+        ANSIBLE_CALLBACKS_ENABLED='blogops_capture',
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_FORCE_COLOR='0',
+        ANSIBLE_RETRY_FILES_ENABLED='0',
+        ANSIBLE_LOCALHOST_WARNING='0',
+        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+        ANSIBLE_HOST_PATTERN_MISMATCH='ignore',
+    )
+    env.update(extra or {})
+    return env
+
+
+class PlaybookRun:
+    """The outcome of one ansible-playbook process."""
+
+    def __init__(self, argv, returncode, output, results):
+        self.argv = argv
+        self.returncode = returncode
+        self.output = output
+        self.results = results
+
+    @property
+    def ok(self):
+        return self.returncode == 0
+
+    def results_of(self, task, host=None):
+        return [r for r in self.results if r['task'] == task and (host is None or r['host'] == host)]
+
+    def result(self, task, host=None):
+        """The result dict of the (last run of the) task named ``task``; fails loudly when absent."""
+        found = self.results_of(task, host)
+        if not found:
+            raise AssertionError('task %r did not run; tasks that ran: %r\n%s'
+                                 % (task, [r['task'] for r in self.results], self.output[-4000:]))
+        record = found[-1]
+        return dict(record['result'], _status=record['status'])
+
+    def failed_results(self):
+        return [r for r in self.results if r['status'] == 'failed' and not r.get('ignore_errors')]
+
+    def __repr__(self):
+        return 'PlaybookRun(rc=%d)\n%s' % (self.returncode, self.output[-6000:])
+
+
+def run_playbook(playbook, workdir, inventory=None, extra_vars=None, check=False, diff=False, env=None,
+                 args=(), timeout=1800, stream=False):
+    """Run ``ansible-playbook`` on ``playbook``; extra vars travel in a 0600 file, never in argv.
+
+    With ``stream``, the output goes to this process's stdout instead of being collected.
+    """
+    os.makedirs(workdir, exist_ok=True)
+    # Unique names: tests run several ansible-playbook processes at once in one directory.
+    fd, capture = tempfile.mkstemp(prefix='results-', suffix='.jsonl', dir=workdir)
+    os.close(fd)
+    argv = [os.path.join(VENV_BIN, 'ansible-playbook'), playbook]
+    if inventory is None:
+        fd, inventory = tempfile.mkstemp(prefix='inventory-', suffix='.json', dir=workdir)
+        with os.fdopen(fd, 'w') as f:
+            json.dump(LOCAL_INVENTORY, f)
+    argv += ['-i', inventory]
+    if extra_vars:
+        fd, vars_file = tempfile.mkstemp(prefix='extra-vars-', suffix='.json', dir=workdir)
+        with os.fdopen(fd, 'w') as f:
+            json.dump(extra_vars, f)
+        argv += ['-e', '@' + vars_file]
+    if check:
+        argv.append('--check')
+    if diff:
+        argv.append('--diff')
+    argv += list(args)
+    output = None if stream else subprocess.PIPE
+    proc = subprocess.run(argv, cwd=workdir, env=ansible_env(dict(env or {}, BLOGOPS_CAPTURE=capture)),
+                          stdout=output, stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout,
+                          check=False)
+    with open(capture) as f:
+        results = [json.loads(line) for line in f if line.strip()]
+    return PlaybookRun(argv, proc.returncode, proc.stdout or '', results)
+
+
+def play_text(tasks, hosts='localhost', play_vars=None, connection_defaults=True):
+    """A one-play playbook around ``tasks`` (YAML text, or a list of them), with the database options set once."""
+    if not isinstance(tasks, str):
+        tasks = ''.join(textwrap.dedent(part).strip('\n') + '\n' for part in tasks)
+    text = '- name: Test play\n  hosts: %s\n  gather_facts: false\n' % hosts
+    if play_vars:
+        text += '  vars:\n' + textwrap.indent(json.dumps(play_vars), '    ') + '\n'
+    if connection_defaults:
+        text += textwrap.indent(CONNECTION_DEFAULTS, '  ')
+    text += '  tasks:\n' + textwrap.indent(textwrap.dedent(tasks).strip('\n') + '\n', '    ')
+    return text

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Fixtures of the integration tests: a real PostgreSQL server, a fresh database per test,
+and real ansible-playbook runs against it."""
+
+import os
+import tempfile
+import uuid
+
+import pytest
+
+from harness.playbook import play_text, run_playbook
+from harness.postgres_server import HarnessError, suite_server
+
+
+@pytest.fixture(scope='session')
+def pg_server():
+    try:
+        server = suite_server()
+    except HarnessError as e:
+        pytest.exit(str(e), returncode=3)
+    yield server
+    server.stop()
+
+
+class BlogDatabase:
+    """A scratch database: its name, rows of queries, and the playbooks' connection variables."""
+
+    def __init__(self, server, name):
+        self.server = server
+        self.name = name
+
+    def query(self, sql, params=None):
+        return self.server.query(self.name, sql, params)
+
+    def execute(self, sql, params=None):
+        self.server.query(self.name, sql, params)
+
+    def table_exists(self, name, schema='public'):
+        return self.query('SELECT to_regclass(%s) IS NOT NULL AS e', ('"%s"."%s"' % (schema, name),))[0]['e']
+
+    def rows(self, table, order_by='1'):
+        return self.query('SELECT * FROM %s ORDER BY %s' % (table, order_by))
+
+    @property
+    def playbook_vars(self):
+        return dict(blog_db_host=self.server.host, blog_db_port=self.server.port, blog_db_user=self.server.user,
+                    blog_db_password=self.server.password, blog_db_name=self.name)
+
+
+@pytest.fixture
+def blog_db(pg_server):
+    name = 'blog_test_%s' % uuid.uuid4().hex[:10]
+    pg_server.create_database(name)
+    yield BlogDatabase(pg_server, name)
+    pg_server.drop_database(name)
+
+
+class Ansible:
+    """Runs plays against the test database; each run gets the connection variables from a file."""
+
+    def __init__(self, workdir, database):
+        self.workdir = str(workdir)
+        self.database = database
+
+    def play(self, tasks, check=False, diff=False, extra_vars=None, play_vars=None, hosts='localhost', **kwargs):
+        fd, path = tempfile.mkstemp(prefix='play-', suffix='.yml', dir=self.workdir)
+        with os.fdopen(fd, 'w') as f:
+            f.write(play_text(tasks, hosts=hosts, play_vars=play_vars))
+        variables = dict(self.database.playbook_vars)
+        variables.update(extra_vars or {})
+        return run_playbook(path, self.workdir, extra_vars=variables, check=check, diff=diff, **kwargs)
+
+    def playbook(self, path, **kwargs):
+        variables = dict(self.database.playbook_vars)
+        variables.update(kwargs.pop('extra_vars', None) or {})
+        return run_playbook(path, self.workdir, extra_vars=variables, **kwargs)
+
+
+@pytest.fixture
+def ansible(tmp_path, blog_db):
+    return Ansible(tmp_path, blog_db)

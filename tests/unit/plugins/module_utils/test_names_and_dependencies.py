@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+import pytest
+
+from ansible_collections.blogops.release.plugins.module_utils.dependencies import InvalidDependencies, check_dependencies
+from ansible_collections.blogops.release.plugins.module_utils.identifiers import (
+    InvalidName,
+    check_blog_module_name,
+    check_schema_name,
+    quote_ident,
+)
+
+
+@pytest.mark.parametrize('name', ['core', 'comments', 'a', 'search_v2', 'a' * 63])
+def test_valid_blog_module_names(name):
+    assert check_blog_module_name(name) == name
+
+
+@pytest.mark.parametrize('name', ['', 'Core', '2fa', '_core', 'core-x', 'core x', '../../etc', 'a' * 64, 'core\n',
+                                  "x'; DROP TABLE t; --", None, 'çore'])
+def test_invalid_blog_module_names_are_named_in_the_error(name):
+    with pytest.raises(InvalidName) as error:
+        check_blog_module_name(name)
+    assert repr(name) in str(error.value)
+
+
+def test_schema_names_and_quoting():
+    assert check_schema_name('Release_Tracking') == 'Release_Tracking'
+    with pytest.raises(InvalidName):
+        check_schema_name('public; DROP')
+    assert quote_ident('we"ird') == '"we""ird"'
+
+
+def test_dependencies_are_validated():
+    assert check_dependencies('comments', {'core': '>=2.1,<3'}) == {'core': '>=2.1,<3'}
+    assert check_dependencies('comments', None) == {}
+    for bad, message in [({'Core': '1.x'}, "'Core'"), ({'core': 'latest'}, "'latest'"), ({'comments': '*'}, 'itself'),
+                         ({'core': 2}, 'must be text'), ({'core': '>=3,<2'}, 'no version satisfies'), (['core'], 'mapping')]:
+        with pytest.raises(ValueError) as error:
+            check_dependencies('comments', bad)
+        assert message in str(error.value)
+    assert issubclass(InvalidDependencies, ValueError)
