@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Content checksums of files and directory trees.
+
+A tree's checksum is the sha256 of its manifest: one line per entry, sorted by relative path,
+naming its type, path, executable bit and content digest (or symlink target). Owners,
+timestamps and other mode bits do not count, so a release made read-only after unpacking, or
+copied to another host, keeps its checksum.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import stat
+
+CHUNK = 1024 * 1024
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(CHUNK), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tree_manifest(root):
+    """Manifest lines of the tree under ``root`` (not including root itself), sorted by path."""
+    entries = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in dirnames + filenames:
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, root).replace(os.sep, '/')
+            st = os.lstat(path)
+            quoted = json.dumps(relative)
+            if stat.S_ISLNK(st.st_mode):
+                entries.append((relative, 'l %s %s' % (quoted, json.dumps(os.readlink(path)))))
+            elif stat.S_ISDIR(st.st_mode):
+                entries.append((relative, 'd %s' % quoted))
+            elif stat.S_ISREG(st.st_mode):
+                executable = 'x' if st.st_mode & stat.S_IXUSR else '-'
+                entries.append((relative, 'f %s %s %s' % (quoted, executable, file_sha256(path))))
+            else:
+                raise ValueError('%s is neither a file, a directory nor a symlink' % path)
+    # os.walk does not descend into symlinked directories, which are listed as links above.
+    return [line for _relative, line in sorted(entries)]
+
+
+def tree_sha256(root):
+    """sha256 of the manifest of ``root``: equal trees, equal checksums."""
+    digest = hashlib.sha256()
+    for line in tree_manifest(root):
+        digest.update(line.encode('utf-8', 'surrogateescape') + b'\n')
+    return digest.hexdigest()
