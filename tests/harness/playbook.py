@@ -91,7 +91,10 @@ class PlaybookRun:
         return [r for r in self.results if r['status'] == 'failed' and not r.get('ignore_errors')]
 
     def __repr__(self):
-        return 'PlaybookRun(rc=%d)\n%s' % (self.returncode, self.output[-6000:])
+        failures = ''.join('\n  %s on %s: %s' % (r['task'], r['host'], r['result'].get('msg') or r['result'])
+                           for r in self.failed_results())
+        return 'PlaybookRun(rc=%d)%s\n%s' % (self.returncode, failures and '\nfailed tasks:' + failures,
+                                           self.output[-6000:])
 
 
 def run_playbook(playbook, workdir, inventory=None, extra_vars=None, check=False, diff=False, env=None,
