@@ -157,6 +157,24 @@ class ReleaseLayout:
         self._relink(self.current, release_id)
         return old, release_id
 
+    def restore_links(self, current, previous, check_mode=False):
+        """Set ``current`` and ``previous`` to the given release ids (None: no link); True when changed."""
+        changed = False
+        for link, release_id in ((self.current, current), (self.previous, previous)):
+            if self.link_target(link) == release_id:
+                continue
+            changed = True
+            if release_id and not self.has_release(release_id):
+                raise ReleaseError('cannot point %s at release %s: %s is not on this host'
+                                   % (link, release_id, self.release_path(release_id)))
+            if check_mode:
+                continue
+            if release_id:
+                self._relink(link, release_id)
+            else:
+                os.unlink(link)
+        return changed
+
     def protected(self):
         return set(r for r in (self.link_target(self.current), self.link_target(self.previous)) if r)
 

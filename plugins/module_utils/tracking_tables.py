@@ -36,6 +36,9 @@ _DDL = (
         actor text NOT NULL DEFAULT current_user,
         message text)''',
     'CREATE INDEX IF NOT EXISTS module_version_history_module_idx ON {s}.module_version_history (module_name, id)',
+    # At most one deploy in progress per blog module: the row of a running deploy is its lock.
+    "CREATE UNIQUE INDEX IF NOT EXISTS module_version_history_one_deploying "
+    "ON {s}.module_version_history (module_name) WHERE status = 'deploying'",
     '''CREATE TABLE IF NOT EXISTS {s}.schema_version (
         id bigserial PRIMARY KEY,
         module_name text NOT NULL,
@@ -57,9 +60,14 @@ def table(schema, name):
     return '%s.%s' % (quote_ident(schema), quote_ident(name))
 
 
+# Checked with the tables, so that a database from an earlier release gets what was added since.
+INDEXES = ('module_version_history_one_deploying',)
+
+
 def tracking_tables_exist(cursor, schema):
-    cursor.execute('SELECT ' + ' AND '.join(['to_regclass(%s) IS NOT NULL'] * len(TABLES)) + ' AS present',
-                   [table(schema, name) for name in TABLES])
+    names = TABLES + INDEXES
+    cursor.execute('SELECT ' + ' AND '.join(['to_regclass(%s) IS NOT NULL'] * len(names)) + ' AS present',
+                   [table(schema, name) for name in names])
     return bool(cursor.fetchone()['present'])
 
 

@@ -48,6 +48,11 @@ options:
     description:
       - Who records the version, stored in C(updated_by) and the history row. Defaults to the database user.
     type: str
+  history_id:
+    description:
+      - The C(module_version_history) row of the deploy that changes the version (see M(blogops.release.deployment)).
+        That row records the change, so none is appended.
+    type: int
   state:
     description:
       - V(present) makes the row equal the options; V(absent) removes it.
@@ -68,6 +73,7 @@ attributes:
 seealso:
   - module: blogops.release.module_version_info
   - module: blogops.release.schema_version
+  - module: blogops.release.deployment
 author:
   - blogops.release maintainers (@blogops)
 '''
@@ -123,7 +129,7 @@ module:
       type: str
 history_id:
   description: Id of the C(module_version_history) row appended for a version change.
-  returned: when the version changed and not in check mode
+  returned: when the version changed, without O(history_id) and not in check mode
   type: int
   sample: 42
 '''
@@ -170,6 +176,7 @@ def main():
             dependencies=dict(type='dict', default={}),
             checksum=dict(type='str'),
             actor=dict(type='str'),
+            history_id=dict(type='int'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
         ),
         required_if=[('state', 'present', ['version'])],
@@ -185,7 +192,8 @@ def main():
     conn = connect(module, 'module_version/%s' % name)
     try:
         outcome = apply_module_version(dict_cursor(conn), schema, name, record,
-                                       actor=module.params['actor'], check_mode=module.check_mode)
+                                       actor=module.params['actor'], check_mode=module.check_mode,
+                                       append_history=module.params['history_id'] is None)
         conn.commit()
     except database_error_class() as e:
         conn.rollback()

@@ -20,6 +20,10 @@ description:
     nothing and transfers nothing. Needs no rsync on either side and works under C(become).
   - V(active) switches C(current) by renaming a new symlink over it; the release it pointed to becomes C(previous).
   - V(absent) removes one release, never the live one nor the rollback target.
+  - V(restore) sets C(current) and C(previous) back to O(current_release) and O(previous_release), as recorded
+    before a deploy (an empty value removes the link); the rollback of a deploy uses it.
+  - V(verify) checks that C(current) points to O(release_id) and that its files still have O(checksum), and fails
+    saying what differs.
   - V(query) reports current, previous, the releases present and unfinished uploads.
   - V(clean) removes unfinished uploads first, then the oldest releases beyond O(keep_releases), never the live
     release nor the rollback target.
@@ -38,7 +42,7 @@ options:
     description:
       - What to do, see the description.
     type: str
-    choices: [present, active, absent, query, clean]
+    choices: [present, active, absent, restore, verify, query, clean]
     default: present
   src:
     description:
@@ -53,11 +57,21 @@ options:
   release_id:
     description:
       - With O(state=active) or O(state=absent), the release to switch to or remove, for example C(1.4.0-9f2c4e0d).
+      - With O(state=verify), the release C(current) must point to.
+    type: str
+  current_release:
+    description:
+      - With O(state=restore), the release C(current) must point to; empty for no C(current) link.
+    type: str
+  previous_release:
+    description:
+      - With O(state=restore), the release C(previous) must point to; empty for no C(previous) link.
     type: str
   checksum:
     description:
       - With O(state=present), the checksum of O(src) as M(blogops.release.blog_source) returns it (C(sha256:<hex>)),
         which saves computing it again. The host checks the unpacked release against it in any case.
+      - With O(state=verify), the checksum the live release's files must have.
     type: str
   compress:
     description:
@@ -83,7 +97,7 @@ attributes:
     support: full
   diff_mode:
     support: full
-    details: With O(state=active), the release C(current) points to before and after.
+    details: With O(state=active) and O(state=restore), the releases C(current) (and C(previous)) point to before and after.
   idempotent:
     support: full
   action:
@@ -176,6 +190,10 @@ partial:
   returned: with O(state=query)
   type: list
   elements: str
+verified:
+  description: With O(state=verify), true (a mismatch fails the task).
+  returned: with O(state=verify)
+  type: bool
 removed:
   description: With O(state=clean), the unfinished uploads and releases removed (or that would be, in check mode).
   returned: with O(state=clean)
@@ -248,6 +266,21 @@ def upload(module, layout, release_id):
     return result
 
 
+def verify(layout, params):
+    """state=verify: the live release is the expected one and its files are unchanged."""
+    if not params['release_id'] or not params['checksum']:
+        raise ReleaseError('state=verify needs release_id and checksum')
+    check_release_id(params['release_id'])
+    live = layout.link_target(layout.current)
+    if live != params['release_id']:
+        raise ReleaseError('%s points to %s, expected release %s' % (layout.current, live or 'nothing', params['release_id']))
+    found = 'sha256:' + tree_sha256(layout.release_path(live))
+    if found != params['checksum']:
+        raise ReleaseError('the files of live release %s were modified after the deploy: checksum %s, recorded %s'
+                           % (layout.release_path(live), found, params['checksum']))
+    return dict(changed=False, verified=True, release=layout.describe(live))
+
+
 def run(module, layout):
     params = module.params
     state = params['state']
@@ -262,6 +295,11 @@ def run(module, layout):
         result = dict(changed=before != release_id, release=layout.describe(release_id),
                       diff=dict(before=dict(current=before), after=dict(current=release_id)))
         if not layout.has_release(release_id):
+            if module.check_mode:
+                # In a checked deploy the upload before this step only predicted the release.
+                module.warn('release %s is not on this host yet; in check mode the switch to it is predicted only'
+                            % release_id)
+                return result
             raise ReleaseError('release %s of %s is not on this host (%s); upload it first'
                                % (release_id, params['module_name'], layout.release_path(release_id)))
         if result['changed'] and not module.check_mode:
@@ -275,6 +313,16 @@ def run(module, layout):
         if changed and not module.check_mode:
             layout.remove(release_id)
         return dict(changed=changed, release=dict(layout.describe(release_id), present=False))
+    if state == 'restore':
+        wanted = dict(current=params['current_release'] or None, previous=params['previous_release'] or None)
+        for release_id in wanted.values():
+            if release_id:
+                check_release_id(release_id)
+        before = dict(current=layout.link_target(layout.current), previous=layout.link_target(layout.previous))
+        changed = layout.restore_links(wanted['current'], wanted['previous'], check_mode=module.check_mode)
+        return dict(changed=changed, diff=dict(before=before, after=wanted))
+    if state == 'verify':
+        return verify(layout, params)
     if state == 'clean':
         if params['keep_releases'] < 1:
             raise ReleaseError('keep_releases must be 1 or more, got %d' % params['keep_releases'])
@@ -291,10 +339,13 @@ def main():
         argument_spec=dict(
             module_name=dict(type='str', required=True),
             release_root=dict(type='path', default='/srv/blog'),
-            state=dict(type='str', default='present', choices=['present', 'active', 'absent', 'query', 'clean']),
+            state=dict(type='str', default='present',
+                       choices=['present', 'active', 'absent', 'restore', 'verify', 'query', 'clean']),
             src=dict(type='path'),
             version=dict(type='str'),
             release_id=dict(type='str'),
+            current_release=dict(type='str'),
+            previous_release=dict(type='str'),
             checksum=dict(type='str'),
             compress=dict(type='str', default='auto', choices=['auto', 'always', 'never']),
             keep_releases=dict(type='int', default=5),

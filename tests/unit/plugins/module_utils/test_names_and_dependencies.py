@@ -42,3 +42,20 @@ def test_dependencies_are_validated():
             check_dependencies('comments', bad)
         assert message in str(error.value)
     assert issubclass(InvalidDependencies, ValueError)
+
+
+def test_dependency_problems_both_ways_and_cycles():
+    from ansible_collections.blogops.release.plugins.module_utils.dependencies import dependency_problems
+    installed = {
+        'core': dict(version='2.4.0', dependencies={}),
+        'comments': dict(version='1.4.0', dependencies={'core': '>=2.1,<3'}),
+        'search': dict(version='0.3.0', dependencies={'comments': '^1.2'}),
+    }
+    assert dependency_problems('comments', '1.5.0', {'core': '>=2.1,<3'}, installed) == []
+    assert dependency_problems('comments', '2.0.0', {'core': '^3', 'tags': '*'}, installed) == [
+        'comments 2.0.0 needs core ^3, but core 2.4.0 is installed',
+        'comments 2.0.0 needs tags *, which is not installed',
+        'installed search 0.3.0 needs comments ^1.2, which comments 2.0.0 does not satisfy',
+    ]
+    assert dependency_problems('core', '2.5.0', {'search': '*'}, installed) == [
+        'dependency cycle: core -> search -> comments -> core']

@@ -1,0 +1,1 @@
+document.querySelectorAll('.comments p').forEach(p => p.title = p.dataset.author);

@@ -1,0 +1,1 @@
+ALTER TABLE comments ADD COLUMN author text NOT NULL DEFAULT 'anonymous';

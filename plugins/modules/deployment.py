@@ -1,0 +1,217 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: deployment
+short_description: Open, follow and close a deploy's row in the blog module history
+version_added: 0.1.0
+description:
+  - V(started) appends a C(module_version_history) row with status C(deploying) for a blog module. Only one such row
+    can exist per blog module, so the row is the deploy's lock; starting a second deploy fails naming the first
+    (who, when, how far it got).
+  - V(progress) records how far an open deploy got (O(message)) and its pre-deploy backup (O(backup)), so that a
+    later run can tell what a killed run left behind.
+  - V(finished) closes the row as C(deployed), C(failed) or C(rolled_back).
+  - V(query) returns the deploys in progress.
+options:
+  module_name:
+    description:
+      - The blog module. Must match C(^[a-z][a-z0-9_]{0,62}$).
+    type: str
+    required: true
+  state:
+    description:
+      - What to do, see the description.
+    type: str
+    choices: [started, progress, finished, query]
+    default: started
+  to_version:
+    description:
+      - With O(state=started), the version being deployed. C(from_version) is taken from C(module_version).
+    type: str
+  history_id:
+    description:
+      - With O(state=progress) and O(state=finished), the row that O(state=started) returned.
+    type: int
+  status:
+    description:
+      - With O(state=finished), the outcome.
+    type: str
+    choices: [deployed, failed, rolled_back]
+  message:
+    description:
+      - What happened, or the step reached; stored in the row's C(message).
+    type: str
+  backup:
+    description:
+      - The pre-deploy backup, stored in the row's C(backup).
+    type: str
+  actor:
+    description:
+      - Who deploys, stored in C(actor). Defaults to the database user.
+    type: str
+extends_documentation_fragment:
+  - community.postgresql.postgres
+  - blogops.release.database
+  - blogops.release.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  idempotent:
+    support: partial
+    details: V(started) opens a new row each time it succeeds; V(progress) and V(finished) are idempotent.
+seealso:
+  - module: blogops.release.module_version
+  - module: blogops.release.module_version_info
+author:
+  - blogops.release maintainers (@blogops)
+'''
+
+EXAMPLES = r'''
+- name: Open the deploy of comments 1.4.0
+  blogops.release.deployment:
+    login_db: blog
+    module_name: comments
+    to_version: 1.4.0
+    actor: "{{ lookup('ansible.builtin.env', 'USER') }}"
+  register: deploy
+
+- name: Note the backup taken before migrating
+  blogops.release.deployment:
+    login_db: blog
+    module_name: comments
+    state: progress
+    history_id: "{{ deploy.deployment.id }}"
+    backup: /var/backups/blog/blog_backup_20261124_100000.dump
+    message: "step: migrate"
+
+- name: Close it
+  blogops.release.deployment:
+    login_db: blog
+    module_name: comments
+    state: finished
+    history_id: "{{ deploy.deployment.id }}"
+    status: deployed
+'''
+
+RETURN = r'''
+deployment:
+  description: The history row after the task (predicted in check mode, with a null id for O(state=started)).
+  returned: with O(state=started), O(state=progress) and O(state=finished)
+  type: dict
+  sample:
+    id: 42
+    module_name: comments
+    from_version: 1.3.0
+    to_version: 1.4.0
+    status: deploying
+    backup: null
+    started_at: "2026-11-24T10:00:00.123456+00:00"
+    finished_at: null
+    actor: deploy
+    message: "step: preflight"
+in_progress:
+  description: With O(state=query), the open deploy rows of the blog module.
+  returned: with O(state=query)
+  type: list
+  elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.blogops.release.plugins.module_utils.connection import (
+    connect,
+    database_argument_spec,
+    database_error_class,
+    database_error_message,
+    dict_cursor,
+    tracking_schema,
+)
+from ansible_collections.blogops.release.plugins.module_utils.deploy_history import (
+    DeployConflict,
+    deploys_in_progress,
+    start_deploy,
+    update_deploy,
+)
+from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
+from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, tracking_tables_exist
+
+
+def run(module, cursor, schema):
+    params = module.params
+    state = params['state']
+    if state == 'query':
+        rows = deploys_in_progress(cursor, schema, params['module_name']) if tracking_tables_exist(cursor, schema) else []
+        return dict(changed=False, in_progress=rows)
+    if state == 'started':
+        if not module.check_mode:
+            ensure_tracking_tables(cursor, schema)
+        elif not tracking_tables_exist(cursor, schema):
+            return dict(changed=True, deployment=dict(id=None, module_name=params['module_name'], from_version=None,
+                                                      to_version=params['to_version'], status='deploying'))
+        row = start_deploy(cursor, schema, params['module_name'], params['to_version'], params['actor'],
+                           params['message'], check_mode=module.check_mode)
+        return dict(changed=True, deployment=row)
+    if not tracking_tables_exist(cursor, schema):
+        raise DeployConflict('there is no deploy %s: the tracking tables do not exist' % params['history_id'])
+    changed, row = update_deploy(cursor, schema, params['history_id'],
+                                 status=params['status'] if state == 'finished' else None,
+                                 message=params['message'], backup=params['backup'], check_mode=module.check_mode)
+    if row['module_name'] != params['module_name']:
+        raise DeployConflict('history row %s belongs to blog module %s, not %s'
+                             % (params['history_id'], row['module_name'], params['module_name']))
+    return dict(changed=changed, deployment=row)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=database_argument_spec(
+            module_name=dict(type='str', required=True),
+            state=dict(type='str', default='started', choices=['started', 'progress', 'finished', 'query']),
+            to_version=dict(type='str'),
+            history_id=dict(type='int'),
+            status=dict(type='str', choices=['deployed', 'failed', 'rolled_back']),
+            message=dict(type='str'),
+            backup=dict(type='str'),
+            actor=dict(type='str'),
+        ),
+        required_if=[('state', 'started', ['to_version']), ('state', 'progress', ['history_id']),
+                     ('state', 'finished', ['history_id', 'status'])],
+        supports_check_mode=True,
+    )
+    try:
+        check_blog_module_name(module.params['module_name'])
+        if module.params['to_version'] is not None:
+            parse_version(module.params['to_version'])
+    except ValueError as e:
+        module.fail_json(msg=to_native(e))
+    schema = tracking_schema(module)
+
+    conn = connect(module, 'deployment/%s' % module.params['module_name'])
+    try:
+        result = run(module, dict_cursor(conn), schema)
+        conn.commit()
+    except DeployConflict as e:
+        conn.rollback()
+        module.fail_json(msg=to_native(e))
+    except database_error_class() as e:
+        conn.rollback()
+        module.fail_json(msg="cannot update the deploy history of blog module '%s': %s"
+                         % (module.params['module_name'], database_error_message(e)))
+    finally:
+        conn.close()
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
