@@ -14,7 +14,7 @@ short_description: Read a blog module from its source tree on the controller
 version_added: 0.1.0
 description:
   - Reads C(<src>/modules/<module_name>/) on the controller, never on the hosts, and returns what a deploy needs
-    to know: version, dependencies, required environment variables, the files to ship, the migrations, and the
+    to know, namely its version, dependencies, required environment variables, the files to ship, the migrations, and the
     release id C(<version>-<first 8 hex of the files' checksum>).
   - C(module.yml) holds C(name), C(version), C(description), C(requires) (blog module name to version range) and
     C(environment) (names of environment variables the app hosts must set). Unknown keys and wrong types are errors.

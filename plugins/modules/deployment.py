@@ -16,7 +16,7 @@ description:
   - V(started) appends a C(module_version_history) row with status C(deploying) for a blog module. Only one such row
     can exist per blog module, so the row is the deploy's lock; starting a second deploy fails naming the first
     (who, when, how far it got).
-  - V(progress) records how far an open deploy got (O(message)) and its pre-deploy backup (O(backup)), so that a
+  - V(progress) records how far an open deploy got (O(note)) and its pre-deploy backup (O(backup)), so that a
     later run can tell what a killed run left behind.
   - V(finished) closes the row as C(deployed), C(failed) or C(rolled_back).
   - V(query) returns the deploys in progress.
@@ -45,7 +45,7 @@ options:
       - With O(state=finished), the outcome.
     type: str
     choices: [deployed, failed, rolled_back]
-  message:
+  note:
     description:
       - What happened, or the step reached; stored in the row's C(message).
     type: str
@@ -92,7 +92,7 @@ EXAMPLES = r'''
     state: progress
     history_id: "{{ deploy.deployment.id }}"
     backup: /var/backups/blog/blog_backup_20261124_100000.dump
-    message: "step: migrate"
+    note: "step: migrate"
 
 - name: Close it
   blogops.release.deployment:
@@ -160,13 +160,13 @@ def run(module, cursor, schema):
             return dict(changed=True, deployment=dict(id=None, module_name=params['module_name'], from_version=None,
                                                       to_version=params['to_version'], status='deploying'))
         row = start_deploy(cursor, schema, params['module_name'], params['to_version'], params['actor'],
-                           params['message'], check_mode=module.check_mode)
+                           params['note'], check_mode=module.check_mode)
         return dict(changed=True, deployment=row)
     if not tracking_tables_exist(cursor, schema):
         raise DeployConflict('there is no deploy %s: the tracking tables do not exist' % params['history_id'])
     changed, row = update_deploy(cursor, schema, params['history_id'],
                                  status=params['status'] if state == 'finished' else None,
-                                 message=params['message'], backup=params['backup'], check_mode=module.check_mode)
+                                 message=params['note'], backup=params['backup'], check_mode=module.check_mode)
     if row['module_name'] != params['module_name']:
         raise DeployConflict('history row %s belongs to blog module %s, not %s'
                              % (params['history_id'], row['module_name'], params['module_name']))
@@ -181,7 +181,7 @@ def main():
             to_version=dict(type='str'),
             history_id=dict(type='int'),
             status=dict(type='str', choices=['deployed', 'failed', 'rolled_back']),
-            message=dict(type='str'),
+            note=dict(type='str'),
             backup=dict(type='str'),
             actor=dict(type='str'),
         ),

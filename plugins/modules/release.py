@@ -363,8 +363,8 @@ def main():
     except (ReleaseError, UnsafeArchive, ValueError) as e:
         module.fail_json(msg=to_native(e))
     except (IOError, OSError) as e:
-        module.fail_json(msg='release of %s under %s failed: %s' % (module.params['module_name'],
-                                                                  module.params['release_root'], to_native(e)))
+        module.fail_json(msg='release of %s under %s failed: %s'
+                         % (module.params['module_name'], module.params['release_root'], to_native(e)))
     module.exit_json(**result)
 
 

@@ -62,8 +62,8 @@ def read_manifest(path):
                               % (path, ', '.join(repr(k) for k in unknown), ', '.join(sorted(MANIFEST_KEYS))))
     for key, kind in MANIFEST_KEYS.items():
         if key in data and data[key] is not None and not isinstance(data[key], _TYPES[kind]):
-            raise BlogSourceError('%s: %s must be %s, got %r' % (path, key, 'a ' + kind if kind != 'text' else 'text',
-                                                                  data[key]))
+            expected = 'text' if kind == 'text' else 'a ' + kind
+            raise BlogSourceError('%s: %s must be %s, got %r' % (path, key, expected, data[key]))
     for name in data.get('environment') or []:
         if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
             raise BlogSourceError('%s: environment lists %r, which is not an environment variable name' % (path, name))

@@ -80,6 +80,6 @@ def report_text(report):
         text += '\n\nlast deploys\n' + _table(['id', 'blog module', 'versions', 'outcome', 'started', 'by'], deploys)
     if report['database_schema']:
         schema = report['database_schema']
-        text += '\n\ndatabase schema: %s V%s (applied %s)' % (schema['module'], schema['version'],
-                                                               (schema['applied_at'] or '')[:19].replace('T', ' '))
+        applied = (schema['applied_at'] or '')[:19].replace('T', ' ')
+        text += '\n\ndatabase schema: %s V%s (applied %s)' % (schema['module'], schema['version'], applied)
     return text

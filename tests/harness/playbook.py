@@ -93,8 +93,8 @@ class PlaybookRun:
     def __repr__(self):
         failures = ''.join('\n  %s on %s: %s' % (r['task'], r['host'], r['result'].get('msg') or r['result'])
                            for r in self.failed_results())
-        return 'PlaybookRun(rc=%d)%s\n%s' % (self.returncode, failures and '\nfailed tasks:' + failures,
-                                           self.output[-6000:])
+        failures = failures and '\nfailed tasks:' + failures
+        return 'PlaybookRun(rc=%d)%s\n%s' % (self.returncode, failures, self.output[-6000:])
 
 
 def run_playbook(playbook, workdir, inventory=None, extra_vars=None, check=False, diff=False, env=None,

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import tempfile
+
+from ansible import constants as C
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.action import ActionBase
+from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
+
+MODULE = 'blogops.release.migrate'
+
+
+class ActionModule(ActionBase):
+    """With ``src`` (a directory on the controller), the scripts reach the database host in one archive.
+
+    On a local connection the directory is read where it is; without ``src`` the module reads ``path``
+    on the host, as it would without this plugin.
+    """
+
+    TRANSFERS_FILES = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        args = dict(self._task.args)
+        src = args.pop('src', None)
+        try:
+            if src:
+                if args.get('path'):
+                    raise AnsibleActionFail('src and path are mutually exclusive: src is on the controller, path on the host')
+                src = self._loader.path_dwim(src)
+                if not os.path.isdir(src):
+                    raise AnsibleActionFail('src %s is not a directory on the controller' % src)
+                if self._connection.transport == 'local':
+                    args['path'] = src
+                else:
+                    args['archive'] = self._ship(src)
+            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def _ship(self, src):
+        fd, archive = tempfile.mkstemp(prefix='blogops-migrations-', suffix='.tar.gz', dir=C.DEFAULT_LOCAL_TMP)
+        os.close(fd)
+        try:
+            try:
+                pack_tree(src, archive, compress=True)
+            except UnsafeArchive as e:
+                raise AnsibleActionFail('refusing to ship %s: %s' % (src, to_native(e)))
+            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'migrations.tar.gz')
+            self._transfer_file(archive, remote)
+            self._fixup_perms2((self._connection._shell.tmpdir, remote))
+        finally:
+            os.unlink(archive)
+        return remote
