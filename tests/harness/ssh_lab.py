@@ -22,7 +22,7 @@ loopback addresses.
 
 In tests: the ``ssh_lab`` fixture of tests/integration/conftest.py. From a shell or molecule::
 
-    python -m harness.ssh_lab start --state-dir DIR [--hosts 3] [--instance-config FILE]
+    python -m harness.ssh_lab start --state-dir DIR [--hosts 3 | --names a,b,c] [--instance-config FILE]
     python -m harness.ssh_lab stop --state-dir DIR [--instance-config FILE]
 
 ``start`` leaves a small supervisor process that owns the lab and writes ``DIR/inventory.yml``;
@@ -200,6 +200,9 @@ class LabHost:
         """Pids of every process running on this host (its mount namespace); none when it is down."""
         if self.namespace_fd is None:
             return []
+        if self.namespace == _namespace_id(os.stat('/proc/self/ns/mnt')):
+            # Never: the processes "on" it would be every process of this machine.
+            raise HarnessError('lab host %s is in this process\'s own mount namespace' % self.name)
         return _processes_in_namespace(self.namespace)
 
     def log_tail(self, lines=20):
@@ -337,10 +340,10 @@ class SshLab:
         self.stop_host(name)
         self.start_host(name)
 
-    def run(self, name, argv, check=True, input=None):  # pylint: disable=redefined-builtin
+    def run(self, name, argv, check=True):
         """Run ``argv`` inside a host's mount namespace (``nsenter -m``): it sees that host's /srv."""
         host = self.host(name)
-        proc = subprocess.run(['nsenter', '-t', str(host.pid), '-m', '--'] + list(argv), input=input,
+        proc = subprocess.run(['nsenter', '-t', str(host.pid), '-m', '--'] + list(argv),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
         if check and proc.returncode != 0:
             raise HarnessError('on lab host %s, %s failed (exit %d): %s'
@@ -429,7 +432,7 @@ class SshLab:
 
     def instance_config(self):
         """What molecule's default driver reads from instance_config.yml, one entry per host."""
-        return [dict(instance=host.name, address=host.address, port=host.port, user='root',
+        return [dict(instance=host.name, address=host.address, port=host.port, user='root', connection='ssh',
                      identity_file=self.private_key) for host in self.hosts]
 
     # Processes.
@@ -445,7 +448,7 @@ class SshLab:
             with open(host.log, 'a') as log:
                 log.write('--- lab: starting %s on %s:%d\n' % (host.name, host.address, port))
                 log.flush()
-                process = subprocess.Popen(  # pylint: disable=consider-using-with
+                process = subprocess.Popen(
                     ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SRV_AND_EXEC_SSHD,
                      'sh', host.srv, SSHD, host.sshd_config],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -454,8 +457,6 @@ class SshLab:
                 host.process = process
                 host.port = port
                 host.namespace_fd = os.open('/proc/%d/ns/mnt' % process.pid, os.O_RDONLY | os.O_CLOEXEC)
-                if host.namespace == _namespace_id(os.stat('/proc/self/ns/mnt')):
-                    raise HarnessError('lab host %s shares this process\'s mount namespace' % host.name)
                 return
             last_log = host.log_tail()
             if 'Address already in use' not in last_log:
@@ -490,26 +491,22 @@ class SshLab:
         """
         if host.process is None:
             return
-        if host.namespace_fd is not None:
-            _signal(host.process.pid, sig)
-            started = time.monotonic()
-            while True:
-                pids = host.processes()
-                if not pids:
-                    break
-                waited = time.monotonic() - started
-                if waited > grace + 10:
-                    raise HarnessError('lab host %s: processes %s do not end' % (host.name, pids))
-                for pid in pids:
-                    _signal(pid, sig if waited < grace else signal.SIGKILL)
-                time.sleep(0.02)
-        else:
-            host.process.kill()
+        _signal(host.process.pid, sig)
+        started = time.monotonic()
+        while True:
+            pids = host.processes()
+            if not pids:
+                break
+            waited = time.monotonic() - started
+            if waited > grace + 10:
+                raise HarnessError('lab host %s: processes %s do not end' % (host.name, pids))
+            for pid in pids:
+                _signal(pid, sig if waited < grace else signal.SIGKILL)
+            time.sleep(0.02)
         host.process.wait(timeout=10)
         host.process = None
-        if host.namespace_fd is not None:
-            os.close(host.namespace_fd)
-            host.namespace_fd = None
+        os.close(host.namespace_fd)
+        host.namespace_fd = None
         host.read_only = []
 
 
@@ -559,7 +556,7 @@ def serve(args):
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     lab = SshLab(first_address=args.first_address)
     try:
-        lab.start(count=args.hosts)
+        lab.start(count=args.hosts, names=args.names.split(',') if args.names else None)
         inventory = lab.write_inventory(os.path.join(args.state_dir, 'inventory.yml'))
         _write_instance_config(args.instance_config, lab.instance_config())
         _write_state(args.state_dir, dict(status='ready', pid=os.getpid(), workdir=lab.workdir, inventory=inventory,
@@ -581,13 +578,15 @@ def start(args):
     tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     argv = [sys.executable, '-m', 'harness.ssh_lab', 'serve', '--state-dir', args.state_dir, '--hosts', str(args.hosts),
             '--max-seconds', str(args.max_seconds)]
+    if args.names:
+        argv += ['--names', args.names]
     if args.first_address:
         argv += ['--first-address', args.first_address]
     if args.instance_config:
         argv += ['--instance-config', args.instance_config]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([tests_dir] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
     with open(os.path.join(args.state_dir, 'supervisor.log'), 'a') as log:
-        supervisor = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+        supervisor = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True, env=env, cwd=tests_dir)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -637,7 +636,8 @@ def main(argv=None):
         command.add_argument('--instance-config', type=os.path.abspath,
                              help="molecule's instance_config.yml to write (start) or empty (stop)")
         if name != 'stop':
-            command.add_argument('--hosts', type=int, default=3, help='number of hosts (default 3)')
+            command.add_argument('--hosts', type=int, default=3, help='number of hosts (default 3), named blog-app-N')
+            command.add_argument('--names', help='comma-separated host names instead (molecule platform names)')
             command.add_argument('--first-address', help='address of the first host (default 127.0.0.11, per xdist worker)')
             command.add_argument('--max-seconds', type=int, default=SUPERVISOR_LIFETIME,
                                  help='stop the lab after this long even without `stop` (default 6 hours)')
