@@ -219,11 +219,8 @@ class LabHost:
 class SshLab:
     """N hosts reached over real SSH; start(), stop(), per-host faults, and the inventory to reach them."""
 
-    def __init__(self, base_dir=None, first_address=None, python=None, die_with_parent=True, name_prefix='blog-app-'):
+    def __init__(self, base_dir=None, first_address=None):
         self.first_address = first_address or default_first_address()
-        self.python = python or os.path.join(VENV_BIN, 'python')
-        self.die_with_parent = die_with_parent
-        self.name_prefix = name_prefix
         self.base_dir = base_dir
         self.workdir = None
         self.hosts = []
@@ -261,9 +258,9 @@ class SshLab:
             raise HarnessError('the SSH test lab needs root: mount namespaces, bind mounts on /srv, sshd logins as root')
 
     def start(self, count=3, names=None):
-        """Start ``count`` hosts (or one per name in ``names``) and write the inventory; returns the lab."""
+        """Start ``count`` hosts blog-app-1, -2, ... (or one per name in ``names``), write the inventory; returns the lab."""
         self.check_prerequisites()
-        names = list(names or ['%s%d' % (self.name_prefix, i + 1) for i in range(count)])
+        names = list(names or ['blog-app-%d' % (i + 1) for i in range(count)])
         self.workdir = tempfile.mkdtemp(prefix='blogops-lab-', dir=self.base_dir)
         os.makedirs(self.control_path_dir)
         # sshd's privilege separation directory, and the mount point every host binds its own /srv on.
@@ -407,7 +404,7 @@ class SshLab:
                             'ansible_ssh_pipelining': True,
                             'ansible_control_path_dir': self.control_path_dir,
                             # The hosts are this machine: the venv's interpreter is there, no discovery needed.
-                            'ansible_python_interpreter': self.python,
+                            'ansible_python_interpreter': os.path.join(VENV_BIN, 'python'),
                         },
                     },
                     'blog_db': {
@@ -452,7 +449,7 @@ class SshLab:
                     ['unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', MOUNT_SRV_AND_EXEC_SSHD,
                      'sh', host.srv, SSHD, host.sshd_config],
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                    preexec_fn=_die_with_parent if self.die_with_parent else None)
+                    preexec_fn=_die_with_parent)
             if self._wait_listening(host, process, port):
                 host.process = process
                 host.port = port
