@@ -130,25 +130,34 @@ def _namespace_id(st):
     return (st.st_dev, st.st_ino)
 
 
-def _processes_in_namespace(namespace):
-    """Pids of the live processes whose mount namespace is ``namespace`` ((st_dev, st_ino) of its nsfs file)."""
-    pids = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            if _namespace_id(os.stat('/proc/%s/ns/mnt' % entry)) == namespace:
-                pids.append(int(entry))
-        except OSError:
-            continue  # gone, or a zombie (whose namespaces are already released)
-    return pids
-
-
-def _signal(pid, sig):
+def _in_namespace(pid, namespace):
+    """True when live process ``pid`` has mount namespace ``namespace`` ((st_dev, st_ino) of its nsfs file)."""
     try:
-        os.kill(pid, sig)
+        return _namespace_id(os.stat('/proc/%d/ns/mnt' % pid)) == namespace
+    except OSError:
+        return False  # gone, or a zombie (whose namespaces are already released)
+
+
+def _processes_in_namespace(namespace):
+    return [int(e) for e in os.listdir('/proc') if e.isdigit() and int(e) != os.getpid() and _in_namespace(int(e), namespace)]
+
+
+def _signal_if(pid, sig, still_ours):
+    """Send ``sig`` to ``pid`` if ``still_ours(pid)`` holds once a pidfd pins the process.
+
+    The machine is shared: a pid that was reused since it was looked up must not be signalled.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        return  # already gone
+    try:
+        if still_ours(pid):
+            signal.pidfd_send_signal(pidfd, sig)
     except ProcessLookupError:
         pass
+    finally:
+        os.close(pidfd)
 
 
 def _keygen(path, comment):
@@ -488,7 +497,8 @@ class SshLab:
         """
         if host.process is None:
             return
-        _signal(host.process.pid, sig)
+        host.process.send_signal(sig)  # Popen knows whether its pid is still its child's
+        namespace = host.namespace
         started = time.monotonic()
         while True:
             pids = host.processes()
@@ -498,7 +508,7 @@ class SshLab:
             if waited > grace + 10:
                 raise HarnessError('lab host %s: processes %s do not end' % (host.name, pids))
             for pid in pids:
-                _signal(pid, sig if waited < grace else signal.SIGKILL)
+                _signal_if(pid, sig if waited < grace else signal.SIGKILL, lambda p: _in_namespace(p, namespace))
             time.sleep(0.02)
         host.process.wait(timeout=10)
         host.process = None
@@ -607,12 +617,12 @@ def stop(args):
     state = _read_state(args.state_dir)
     pid = state.get('pid')
     if pid and _supervisor_alive(pid, args.state_dir):
-        _signal(pid, signal.SIGTERM)
+        _signal_if(pid, signal.SIGTERM, lambda p: _supervisor_alive(p, args.state_dir))
         deadline = time.monotonic() + 30
         while _supervisor_alive(pid, args.state_dir) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if _supervisor_alive(pid, args.state_dir):
-            _signal(pid, signal.SIGKILL)  # its sshds die with it (PR_SET_PDEATHSIG)
+        # Its sshds die with it (PR_SET_PDEATHSIG).
+        _signal_if(pid, signal.SIGKILL, lambda p: _supervisor_alive(p, args.state_dir))
     for name in ('state.json', 'inventory.yml'):
         try:
             os.unlink(os.path.join(args.state_dir, name))
