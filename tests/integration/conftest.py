@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Fixtures of the integration tests: a real PostgreSQL server, a fresh database per test,
-and real ansible-playbook runs against it."""
+real ansible-playbook runs against it, and an SSH test lab of three app hosts."""
 
 import os
 import tempfile
@@ -13,6 +13,7 @@ import pytest
 
 from harness.playbook import play_text, run_playbook
 from harness.postgres_server import HarnessError, suite_server
+from harness.ssh_lab import SshLab
 
 
 @pytest.fixture(scope='session')
@@ -82,3 +83,24 @@ class Ansible:
 @pytest.fixture
 def ansible(tmp_path, blog_db):
     return Ansible(tmp_path, blog_db)
+
+
+@pytest.fixture(scope='session')
+def ssh_lab_session():
+    """One lab of three hosts per xdist worker, on that worker's addresses (gw0: 127.0.0.11-13, gw1: .21-23)."""
+    try:
+        lab = SshLab().start(3)
+    except HarnessError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield lab
+    lab.stop()
+
+
+@pytest.fixture
+def ssh_lab(ssh_lab_session):
+    """The worker's SSH lab (harness.ssh_lab.SshLab), reset for this test: every host up, writable, /srv empty.
+
+    Its inventory is ``ssh_lab.inventory_path``: group ``blog_app`` holds the hosts, ``blog_db`` localhost.
+    """
+    ssh_lab_session.reset()
+    return ssh_lab_session
