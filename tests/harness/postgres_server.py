@@ -17,7 +17,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import argparse
 import atexit
+import json
 import glob
 import os
 import pwd
@@ -25,10 +27,13 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 
 import psycopg2
 import psycopg2.extensions
+
+from harness.supervisor import block_stop_signals, start, stop, wait_for_stop, write_state
 
 SERVER_PROGRAMS = ('initdb', 'pg_ctl', 'postgres')
 INSTALL_HINT = (
@@ -250,3 +255,55 @@ def suite_server(**kwargs):
     if dsn:
         return ExistingServer(dsn)
     return ThrowawayServer(**kwargs)
+
+
+# The command line, for molecule's create and destroy playbooks: `start` leaves a supervisor process
+# owning the server and writes the playbooks' connection variables to <state dir>/connection.yml (0600).
+
+def serve(args):
+    """The supervisor: start a server with a blog database, publish how to reach it, stop it on SIGTERM."""
+    block_stop_signals()
+    server = None
+    try:
+        server = suite_server()
+        server.create_database(args.database)
+        variables = dict(blog_db_host=server.host, blog_db_port=server.port, blog_db_user=server.user,
+                         blog_db_password=server.password, blog_db_name=args.database)
+        path = os.path.join(args.state_dir, 'connection.yml')
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            json.dump(variables, f)  # JSON is YAML: ansible-playbook -e @connection.yml reads it
+        write_state(args.state_dir, dict(status='ready', pid=os.getpid(), connection=path, port=server.port))
+        wait_for_stop(args.max_seconds)
+    except (HarnessError, OSError, psycopg2.Error) as e:
+        write_state(args.state_dir, dict(status='failed', pid=os.getpid(), error=str(e)))
+        return 1
+    finally:
+        if server is not None:
+            server.stop()
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m harness.postgres_server',
+                                     description='A throwaway PostgreSQL server for molecule scenarios.')
+    parser.add_argument('command', choices=['start', 'serve', 'stop'])
+    parser.add_argument('--state-dir', required=True, type=os.path.abspath)
+    parser.add_argument('--database', default='blog')
+    parser.add_argument('--max-seconds', type=int, default=6 * 3600)
+    args = parser.parse_args(argv)
+    if args.command == 'serve':
+        return serve(args)
+    if args.command == 'stop':
+        stop('harness.postgres_server', args.state_dir, outputs=('connection.yml',))
+        return 0
+    state = start('harness.postgres_server', args.state_dir,
+                  ['--database', args.database, '--max-seconds', str(args.max_seconds)], 'postgres_server')
+    if state is None:
+        return 1
+    print(state['connection'])
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -36,7 +36,6 @@ __metaclass__ = type
 import argparse
 import atexit
 import ctypes
-import json
 import os
 import shlex
 import shutil
@@ -51,6 +50,8 @@ import yaml
 
 from harness.playbook import VENV_BIN
 from harness.postgres_server import HarnessError
+from harness.supervisor import block_stop_signals, signal_if, start as start_supervisor, stop as stop_supervisor
+from harness.supervisor import wait_for_stop, write_state
 
 SSHD = '/usr/sbin/sshd'
 TOOLS = ('unshare', 'nsenter', 'mount', 'umount', 'ssh-keygen', 'ssh')
@@ -140,24 +141,6 @@ def _in_namespace(pid, namespace):
 
 def _processes_in_namespace(namespace):
     return [int(e) for e in os.listdir('/proc') if e.isdigit() and int(e) != os.getpid() and _in_namespace(int(e), namespace)]
-
-
-def _signal_if(pid, sig, still_ours):
-    """Send ``sig`` to ``pid`` if ``still_ours(pid)`` holds once a pidfd pins the process.
-
-    The machine is shared: a pid that was reused since it was looked up must not be signalled.
-    """
-    try:
-        pidfd = os.pidfd_open(pid)
-    except OSError:
-        return  # already gone
-    try:
-        if still_ours(pid):
-            signal.pidfd_send_signal(pidfd, sig)
-    except ProcessLookupError:
-        pass
-    finally:
-        os.close(pidfd)
 
 
 def _keygen(path, comment):
@@ -508,7 +491,7 @@ class SshLab:
             if waited > grace + 10:
                 raise HarnessError('lab host %s: processes %s do not end' % (host.name, pids))
             for pid in pids:
-                _signal_if(pid, sig if waited < grace else signal.SIGKILL, lambda p: _in_namespace(p, namespace))
+                signal_if(pid, sig if waited < grace else signal.SIGKILL, lambda p: _in_namespace(p, namespace))
             time.sleep(0.02)
         host.process.wait(timeout=10)
         host.process = None
@@ -520,37 +503,6 @@ class SshLab:
 # The command line, for molecule's create and destroy playbooks: `start` leaves a supervisor process
 # (`serve`) owning the lab, because the lab's processes are tied to the process that started them.
 
-def _state_file(state_dir):
-    return os.path.join(state_dir, 'state.json')
-
-
-def _read_state(state_dir):
-    try:
-        with open(_state_file(state_dir)) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_state(state_dir, state):
-    path = _state_file(state_dir)
-    with open(path + '.tmp', 'w') as f:
-        json.dump(state, f, indent=2)
-    os.replace(path + '.tmp', path)
-
-
-def _supervisor_alive(pid, state_dir):
-    """True while ``pid`` is this state dir's supervisor (not a zombie, not a reused pid)."""
-    try:
-        with open('/proc/%d/cmdline' % pid, 'rb') as f:
-            argv = f.read().split(b'\0')
-        with open('/proc/%d/stat' % pid) as f:
-            zombie = f.read().rsplit(')', 1)[1].split()[0] == 'Z'
-    except OSError:
-        return False
-    return not zombie and b'harness.ssh_lab' in argv and os.fsencode(state_dir) in argv
-
-
 def _write_instance_config(path, entries):
     if path:
         with open(path, 'w') as f:
@@ -559,19 +511,18 @@ def _write_instance_config(path, entries):
 
 def serve(args):
     """The supervisor: start the lab, publish its inventory and state, stop it on SIGTERM/SIGINT or after max_seconds."""
-    stop_signals = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+    block_stop_signals()
     lab = SshLab(first_address=args.first_address)
     try:
         lab.start(count=args.hosts, names=args.names.split(',') if args.names else None)
         inventory = lab.write_inventory(os.path.join(args.state_dir, 'inventory.yml'))
         _write_instance_config(args.instance_config, lab.instance_config())
-        _write_state(args.state_dir, dict(status='ready', pid=os.getpid(), workdir=lab.workdir, inventory=inventory,
-                                          hosts=[dict(name=h.name, address=h.address, port=h.port, pid=h.pid,
-                                                      srv=h.srv) for h in lab.hosts]))
-        signal.sigtimedwait(stop_signals, args.max_seconds)
+        write_state(args.state_dir, dict(status='ready', pid=os.getpid(), workdir=lab.workdir, inventory=inventory,
+                                         hosts=[dict(name=h.name, address=h.address, port=h.port, pid=h.pid,
+                                                     srv=h.srv) for h in lab.hosts]))
+        wait_for_stop(args.max_seconds)
     except (HarnessError, OSError, subprocess.CalledProcessError) as e:
-        _write_state(args.state_dir, dict(status='failed', pid=os.getpid(), error=str(e)))
+        write_state(args.state_dir, dict(status='failed', pid=os.getpid(), error=str(e)))
         return 1
     finally:
         lab.stop()
@@ -580,54 +531,23 @@ def serve(args):
 
 def start(args):
     """Start a supervisor in its own session and wait until its lab is ready; prints the inventory path."""
-    stop(argparse.Namespace(state_dir=args.state_dir, instance_config=None))  # a lab left over by a failed run
-    os.makedirs(args.state_dir, exist_ok=True)
-    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    argv = [sys.executable, '-m', 'harness.ssh_lab', 'serve', '--state-dir', args.state_dir, '--hosts', str(args.hosts),
-            '--max-seconds', str(args.max_seconds)]
-    if args.names:
-        argv += ['--names', args.names]
-    if args.first_address:
-        argv += ['--first-address', args.first_address]
-    if args.instance_config:
-        argv += ['--instance-config', args.instance_config]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([tests_dir] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
-    with open(os.path.join(args.state_dir, 'supervisor.log'), 'a') as log:
-        supervisor = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True, env=env, cwd=tests_dir)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        state = _read_state(args.state_dir)
-        if state.get('pid') == supervisor.pid and state.get('status') == 'ready':
-            print(state['inventory'])
-            return 0
-        if state.get('pid') == supervisor.pid and state.get('status') == 'failed':
-            print('ssh_lab: %s' % state['error'], file=sys.stderr)
-            return 1
-        if supervisor.poll() is not None:
-            break
-        time.sleep(0.05)
-    print('ssh_lab: the lab did not start; see %s' % os.path.join(args.state_dir, 'supervisor.log'), file=sys.stderr)
-    stop(argparse.Namespace(state_dir=args.state_dir, instance_config=None))
-    return 1
+    serve_args = ['--hosts', str(args.hosts), '--max-seconds', str(args.max_seconds)]
+    for option, value in (('--names', args.names), ('--first-address', args.first_address),
+                          ('--instance-config', args.instance_config)):
+        if value:
+            serve_args += [option, value]
+    state = start_supervisor('harness.ssh_lab', args.state_dir, serve_args, 'ssh_lab')
+    if state is None:
+        _write_instance_config(args.instance_config, [])
+        return 1
+    print(state['inventory'])
+    return 0
 
 
 def stop(args):
     """Stop the state dir's supervisor (which stops its lab); idempotent."""
-    state = _read_state(args.state_dir)
-    pid = state.get('pid')
-    if pid and _supervisor_alive(pid, args.state_dir):
-        _signal_if(pid, signal.SIGTERM, lambda p: _supervisor_alive(p, args.state_dir))
-        deadline = time.monotonic() + 30
-        while _supervisor_alive(pid, args.state_dir) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        # Its sshds die with it (PR_SET_PDEATHSIG).
-        _signal_if(pid, signal.SIGKILL, lambda p: _supervisor_alive(p, args.state_dir))
-    for name in ('state.json', 'inventory.yml'):
-        try:
-            os.unlink(os.path.join(args.state_dir, name))
-        except OSError:
-            pass
+    # Its sshds die with it (PR_SET_PDEATHSIG).
+    stop_supervisor('harness.ssh_lab', args.state_dir, outputs=('inventory.yml',))
     _write_instance_config(args.instance_config, [])
     return 0
 
