@@ -114,13 +114,16 @@ class MigrationRunner:
         self.server_version = conn.info.server_version
         self.tables_ready = False
         self.in_transaction = False
+        self.lock_settings = None
 
     # --- session -------------------------------------------------------------------------------
 
     def lock(self, lock_wait, lock_timeout, statement_timeout=None):
         """Take the blog module's session-level lock, waiting up to ``lock_wait`` seconds, then set
         the timeouts of the migration statements; raises LockBusy naming the holder."""
-        settings = [('lock_timeout', '%dms' % (lock_wait * 1000))]
+        # lock_timeout 0 would mean no limit: lock_wait 0 waits a millisecond at most.
+        self.lock_settings = dict(lock_wait=lock_wait, wait='%dms' % max(lock_wait * 1000, 1), timeout=lock_timeout)
+        settings = [('lock_timeout', self.lock_settings['wait'])]
         if self.server_version >= 140000:
             settings.append(('client_connection_check_interval', CLIENT_CHECK_INTERVAL))
         self._set(settings)
@@ -137,12 +140,8 @@ class MigrationRunner:
                 raise
             locked = False
         if not locked:
-            self.cursor.execute(lock_holders_sql(), params)
-            holders = [dict((k, _text(v)) for k, v in dict(row).items()) for row in self.cursor.fetchall()]
-            who = '; '.join(describe_holder(h) for h in holders) or 'a session that released it in the meantime'
-            raise LockBusy("another run holds the migration lock of blog module '%s' (tracking schema %s) and did not "
-                           "release it within lock_wait=%s s: %s" % (self.module_name, self.schema, lock_wait, who),
-                           holders)
+            self._busy(self.purpose, "another run holds the migration lock of blog module '%s' (tracking schema %s) and "
+                       'did not release it within lock_wait=%s s' % (self.module_name, self.schema, lock_wait))
         settings = [('lock_timeout', lock_timeout)]
         if statement_timeout is not None:
             settings.append(('statement_timeout', statement_timeout))
@@ -181,9 +180,32 @@ class MigrationRunner:
         return fetch_schema_rows(self.cursor, self.schema, self.module_name) if self.tables_ready else []
 
     def _ensure_tables(self):
-        if not self.tables_ready:
+        """Create the tracking tables in the current transaction when missing.
+
+        Another blog module's first run may be creating them in its own, still open, transaction:
+        that is waited for like the blog module's lock, up to lock_wait.
+        """
+        if self.tables_ready:
+            return
+        self._set([('lock_timeout', self.lock_settings['wait'])])
+        try:
             ensure_tracking_tables(self.cursor, self.schema)
-            self.tables_ready = True
+        except database_error_class() as e:
+            if _sqlstate(e) != LOCK_NOT_AVAILABLE:
+                raise
+            self._busy(lock_purpose('tracking', self.schema),
+                       'another run is creating the tracking tables in schema %s (the first run on this database) and '
+                       'did not commit within lock_wait=%s s' % (self.schema, self.lock_settings['lock_wait']))
+        self._set([('lock_timeout', self.lock_settings['timeout'])])
+        self.tables_ready = True
+
+    def _busy(self, purpose, what):
+        """Raise LockBusy naming the sessions that hold the lock of ``purpose``."""
+        self.abandon()
+        self.cursor.execute(lock_holders_sql(), (LOCK_CLASS, purpose))
+        holders = [dict((k, _text(v)) for k, v in dict(row).items()) for row in self.cursor.fetchall()]
+        who = '; '.join(describe_holder(h) for h in holders) or 'a session that released it in the meantime'
+        raise LockBusy('%s: %s' % (what, who), holders)
 
     def record(self, requests):
         """Append history rows (repair, baseline) in the current transaction, creating the tables if needed."""
