@@ -243,6 +243,13 @@ def split_statements(text):
             if kind == 'semicolon':
                 pos = end
                 continue
+            if text.startswith('\\', pos):
+                # A psql meta-command ends with its line.
+                end = text.find('\n', pos)
+                end = length if end < 0 else end
+                statements.append(Statement(text[pos:end], pos, line_of(text, pos), ''))
+                pos = end
+                continue
             start, head, depth, begin_depth, routine = pos, [], 0, 0, None
         if kind == 'string':
             end = _skip(_STRING_END, text, end)
