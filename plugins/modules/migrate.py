@@ -22,7 +22,7 @@ description:
   - The checksum of a script is the SHA-256 of its text with a UTF-8 BOM removed, CRLF folded to LF and the
     O(placeholders) substituted. A run stops when an applied script has changed, naming it with both checksums,
     until O(state=repair) accepts the change.
-  - By default every pending migration and its history row run in one transaction (O(transaction=all)): the
+  - By default every pending migration and its history row run in one transaction (O(transaction=all)), so the
     database ends fully migrated or untouched. A script that PostgreSQL cannot run in a transaction
     (C(CREATE INDEX CONCURRENTLY), C(DROP INDEX CONCURRENTLY), C(REINDEX ... CONCURRENTLY), C(VACUUM),
     C(ALTER SYSTEM), C(CREATE DATABASE), C(ALTER TYPE ... ADD VALUE) before PostgreSQL 12, ...) or marked with a
@@ -124,6 +124,11 @@ notes:
     mode.
   - With O(transaction=all) all pending scripts share one transaction; a very large run may need a higher
     C(max_locks_per_transaction) on the server.
+  - On a database without the tracking tables, the first run creates them in its own transaction, so that a failed
+    run leaves nothing behind; until it commits, the first runs of other blog modules wait for it (up to
+    O(lock_wait)).
+  - A killed run's statements stop and its lock is released within a second on PostgreSQL 14 and later
+    (C(client_connection_check_interval)); on older servers, when its current statement ends.
   - On PostgreSQL 12 and later C(ALTER TYPE ... ADD VALUE) runs in the transaction, but the new value cannot be
     used before the transaction commits; mark such a script C(-- blogops:transactional=false) when a later
     script of the same run uses the value.
@@ -184,6 +189,22 @@ applied:
   returned: success, and on failure the ones committed before it
   type: list
   elements: dict
+  contains:
+    version:
+      description: The schema version (for an undo script, the version it took back).
+      type: str
+    script:
+      description: File name of the script.
+      type: str
+    description:
+      description: The description part of the file name, underscores as spaces.
+      type: str
+    checksum:
+      description: SHA-256 of the script as run.
+      type: str
+    execution_ms:
+      description: How long the script ran, in milliseconds.
+      type: int
   sample:
     - version: "1.1"
       script: V1.1__add_index.sql
@@ -194,10 +215,25 @@ pending:
   description:
     - The scripts that were to run when the task started, in order (what would run in check mode).
     - Migrations for V(present) and V(validate), undo scripts for V(undo).
-    - RV(pending[].in_transaction) is false for a script that runs alone outside a transaction.
-  returned: success, and on failure after planning
+  returned: success
   type: list
   elements: dict
+  contains:
+    version:
+      description: The schema version.
+      type: str
+    script:
+      description: File name of the script.
+      type: str
+    description:
+      description: The description part of the file name, underscores as spaces.
+      type: str
+    checksum:
+      description: SHA-256 of the script.
+      type: str
+    in_transaction:
+      description: False for a script that runs alone outside a transaction.
+      type: bool
   sample:
     - version: "1.2"
       script: V1.2__add_column.sql
@@ -205,17 +241,36 @@ pending:
       checksum: 0be1ca09b04d13e1ad63bac6bf5e2ca8ad1d8e1bc7d5d1a9b0d0a0da2bce3fc1
       in_transaction: true
 undone:
-  description: The versions undone, newest first (the same scripts as RV(applied)).
+  description: The versions undone, newest first (predicted in check mode).
   returned: O(state=undo)
   type: list
   elements: str
   sample: ["1.2", "1.1"]
 repaired:
-  description: One entry per version repaired; RV(repaired[].reasons) lists V(checksum) (a changed script
-    accepted) and V(failed) (a failed row cleared).
+  description: One entry per version repaired (predicted in check mode).
   returned: O(state=repair)
   type: list
   elements: dict
+  contains:
+    version:
+      description: The schema version.
+      type: str
+    script:
+      description: File name of its script.
+      type: str
+    reasons:
+      description: V(checksum) when a changed script was accepted, V(failed) when a failed row was cleared.
+      type: list
+      elements: str
+    old_checksum:
+      description: The checksum the history had for the version, or null.
+      type: str
+    checksum:
+      description: The checksum the repair row records.
+      type: str
+    cleared_row_id:
+      description: Id of the failed C(schema_version) row cleared, or null.
+      type: int
   sample:
     - version: "1.1"
       script: V1.1__add_index.sql
