@@ -78,10 +78,17 @@ class Ansible:
                             diff=diff, **kwargs)
 
     def start(self, tasks, extra_vars=None, play_vars=None, hosts='localhost', **kwargs):
-        """Like play, in the background: returns a RunningPlaybook (wait() gives the PlaybookRun, kill() kills it)."""
+        """Like play, in the background: returns a RunningPlaybook (wait() gives the PlaybookRun, kill() kills it).
+
+        Ansible's temporary files go under the test's directory: a killed run cannot remove them.
+        """
         variables = dict(self.database.playbook_vars)
         variables.update(extra_vars or {})
-        return start_playbook(self._write_play(tasks, play_vars, hosts), self.workdir, extra_vars=variables, **kwargs)
+        env = dict(ANSIBLE_LOCAL_TEMP=os.path.join(self.workdir, 'ansible-local'),
+                   ANSIBLE_REMOTE_TMP=os.path.join(self.workdir, 'ansible-remote'))
+        env.update(kwargs.pop('env', None) or {})
+        return start_playbook(self._write_play(tasks, play_vars, hosts), self.workdir, extra_vars=variables, env=env,
+                              **kwargs)
 
     def playbook(self, path, **kwargs):
         variables = dict(self.database.playbook_vars)
