@@ -115,6 +115,7 @@ class MigrationRunner:
         self.tables_ready = False
         self.in_transaction = False
         self.lock_settings = None
+        self.session_settings = []
 
     # --- session -------------------------------------------------------------------------------
 
@@ -142,10 +143,10 @@ class MigrationRunner:
         if not locked:
             self._busy(self.purpose, "another run holds the migration lock of blog module '%s' (tracking schema %s) and "
                        'did not release it within lock_wait=%s s' % (self.module_name, self.schema, lock_wait))
-        settings = [('lock_timeout', lock_timeout)]
+        self.session_settings = [('lock_timeout', lock_timeout)]
         if statement_timeout is not None:
-            settings.append(('statement_timeout', statement_timeout))
-        self._set(settings)
+            self.session_settings.append(('statement_timeout', statement_timeout))
+        self._set(self.session_settings)
 
     def _set(self, settings):
         """Set session parameters, a list of (name, value), in one statement."""
@@ -244,7 +245,8 @@ class MigrationRunner:
                     self.cursor.execute(script.text)
                 except database_error_class() as e:
                     line = _error_line(e, script.text)
-                    raise MigrationFailed(self._failure_message(script, line, e, done, in_transaction=True),
+                    raise MigrationFailed(self._failure_message(script, line, e, done, in_transaction=True,
+                                                                rolled_back=[r['script'] for r in requests]),
                                           script, line, done)
                 if int(self.conn.info.transaction_status) != IN_TRANSACTION:
                     self.in_transaction = False
@@ -259,7 +261,7 @@ class MigrationRunner:
         except BaseException:
             self.abandon()
             raise
-        return [self._outcome(request) for request in requests]
+        return [self._outcome(request, True) for request in requests]
 
     def _run_alone(self, step, kind, version_of, done):
         script = step.scripts[0]
@@ -282,17 +284,23 @@ class MigrationRunner:
                                       script, line, done, row['id'])
         execution_ms = _elapsed_ms(started)
         mark_schema_row_succeeded(self.cursor, self.schema, row['id'], execution_ms)
-        return [self._outcome(dict(row, execution_ms=execution_ms))]
+        # A SET in the script (say, a longer lock_timeout for CREATE INDEX CONCURRENTLY) stays with it.
+        self._set(self.session_settings)
+        return [self._outcome(dict(row, execution_ms=execution_ms), False)]
 
     @staticmethod
-    def _outcome(request):
-        return dict((k, request[k]) for k in ('version', 'script', 'description', 'checksum', 'execution_ms'))
+    def _outcome(request, in_transaction):
+        outcome = dict((k, request[k]) for k in ('version', 'script', 'description', 'checksum', 'execution_ms'))
+        outcome['in_transaction'] = in_transaction
+        return outcome
 
-    def _failure_message(self, script, line, error, done, in_transaction, reason=None, row_id=None):
+    def _failure_message(self, script, line, error, done, in_transaction, reason=None, row_id=None, rolled_back=()):
         where = script.script + (' line %d' % line if line else '')
         text = '%s failed: %s.' % (where, database_error_message(error).rstrip('.'))
         if in_transaction:
             text += ' Its transaction was rolled back'
+            if rolled_back:
+                text += ' with the scripts that ran before it in that transaction (%s)' % ', '.join(rolled_back)
             text += (', so the scripts before it in this run stay applied: %s.' % ', '.join(d['script'] for d in done)
                      if done else ', so the database is as it was before this run.')
         else:

@@ -205,17 +205,22 @@ applied:
     execution_ms:
       description: How long the script ran, in milliseconds.
       type: int
+    in_transaction:
+      description: False for a script that ran alone outside a transaction.
+      type: bool
   sample:
     - version: "1.1"
       script: V1.1__add_index.sql
       description: add index
       checksum: 5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef
       execution_ms: 4
+      in_transaction: true
 pending:
   description:
-    - The scripts that were to run when the task started, in order (what would run in check mode).
-    - Migrations for V(present) and V(validate), undo scripts for V(undo).
-  returned: success
+    - The scripts still to run after the task, in order; in check mode and with O(state=validate), what would run.
+      Empty after a successful run; after a failure, the failed script and those after it.
+    - Migrations up to O(target_version) for V(present) and V(validate), undo scripts for V(undo).
+  returned: success, and on failure of a script
   type: list
   elements: dict
   contains:
@@ -429,9 +434,10 @@ class MigrateTask:
 
     def run_scripts(self, plan, kind, version_of=None):
         steps = group_steps(plan.scripts, self.params['transaction'], self.runner.server_version)
-        self.result['pending'] = [dict(script.describe(), in_transaction=step.in_transaction)
-                                  for step in steps for script in step.scripts]
-        self.result.update(schema_version_before=plan.before, schema_version_after=plan.after, applied=[])
+        pending = [dict(script.describe(), in_transaction=step.in_transaction)
+                   for step in steps for script in step.scripts]
+        self.result.update(schema_version_before=plan.before, schema_version_after=plan.after, applied=[],
+                           pending=pending)
         self.result['changed'] = bool(plan.scripts) and self.params['state'] != 'validate'
         if not plan.scripts or self.read_only():
             self.runner.rollback()
@@ -440,9 +446,11 @@ class MigrateTask:
             self.result['applied'] = self.runner.run(steps, kind, version_of)
         except MigrationFailed as e:
             self.result['changed'] = bool(e.done) or e.failed_row_id is not None
-            self.fail(to_native(e), applied=e.done, schema_version_after=version_after(self.rows, e.done, kind),
+            self.fail(to_native(e), applied=e.done, pending=pending[len(e.done):],
+                      schema_version_after=version_after(self.rows, e.done, kind),
                       failed_script=dict(script=e.script.script, version=e.script.version, line=e.line,
                                          failed_row_id=e.failed_row_id))
+        self.result['pending'] = []
         self.result['schema_version_after'] = version_after(self.rows, self.result['applied'], kind)
 
     def present(self):

@@ -26,8 +26,8 @@ def test_applies_pending_in_numeric_order_once(ansible, blog_db, tmp_path):
     assert run.ok, run
     assert result['changed'] is True
     assert versions(result['applied']) == ['1', '1.1', '1.2', '1.10', '2']
-    assert versions(result['pending']) == ['1', '1.1', '1.2', '1.10', '2']
-    assert all(p['in_transaction'] for p in result['pending'])
+    assert result['pending'] == []
+    assert all(a['in_transaction'] for a in result['applied'])
     first = result['applied'][0]
     assert (first['script'], first['description'], first['checksum']) == (
         'V1__create_posts.sql', 'create posts', sha256(files['V1__create_posts.sql']))
@@ -145,9 +145,11 @@ def test_failing_script_leaves_the_database_as_before_the_run(ansible, blog_db, 
     run, result = migrate(ansible, path=path)
     assert not run.ok
     assert 'V3__broken.sql line 3 failed: column "nope" does not exist' in result['msg']
-    assert 'the database is as it was before this run' in result['msg']
+    assert ('rolled back with the scripts that ran before it in that transaction (V1__create_posts.sql, '
+            'V2__create_tags.sql), so the database is as it was before this run') in result['msg']
     assert result['failed_script'] == dict(script='V3__broken.sql', version='3', line=3, failed_row_id=None)
     assert (result['applied'], result['changed']) == ([], False)
+    assert versions(result['pending']) == ['1', '2', '3']
     for name in ('posts', 'tags', 'drafts', 'schema_version'):
         assert not blog_db.table_exists(name), name
 
@@ -164,6 +166,7 @@ def test_failing_script_leaves_the_database_as_before_the_run(ansible, blog_db, 
     assert not run.ok
     assert 'the scripts before it in this run stay applied: V2__create_tags.sql' in result['msg']
     assert versions(result['applied']) == ['2']
+    assert versions(result['pending']) == ['3']
     assert (result['changed'], result['schema_version_after']) == (True, '2')
     assert versions(history(blog_db)) == ['1', '2']
     assert blog_db.table_exists('tags') and not blog_db.table_exists('drafts')
@@ -178,15 +181,19 @@ def test_scripts_that_cannot_run_in_a_transaction_run_alone_statement_by_stateme
             'CREATE INDEX CONCURRENTLY posts_id ON posts (id);\n'
             '/* and a block comment; */ CREATE UNIQUE INDEX CONCURRENTLY posts_title ON posts (title);\n'),
         'V3__marked.sql': ('-- blogops:transactional=false\n'
+                           "SET lock_timeout = '1h';\n"
                            'CREATE FUNCTION post_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM posts; $$;\n'
                            'VACUUM ANALYZE posts;\n'),
-        'V4__add_body.sql': 'ALTER TABLE posts ADD COLUMN body text;\n',
+        # A SET in a script that ran alone does not outlive it.
+        'V4__add_body.sql': ("DO $$ BEGIN IF current_setting('lock_timeout') <> '10s' THEN\n"
+                             "  RAISE EXCEPTION 'lock_timeout is %', current_setting('lock_timeout'); END IF; END $$;\n"
+                             'ALTER TABLE posts ADD COLUMN body text;\n'),
     })
     run, result = migrate(ansible, path=path)
     assert run.ok, run
-    assert [(p['version'], p['in_transaction']) for p in result['pending']] == [
+    assert [(a['version'], a['in_transaction']) for a in result['applied']] == [
         ('1', True), ('2', False), ('3', False), ('4', True)]
-    assert versions(result['applied']) == ['1', '2', '3', '4']
+    assert result['pending'] == []
     indexes = blog_db.query("SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
                             "WHERE i.indrelid = 'posts'::regclass ORDER BY 1")
     assert indexes == [dict(relname='posts_id', indisvalid=True), dict(relname='posts_title', indisvalid=True)]
