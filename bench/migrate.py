@@ -43,13 +43,15 @@ ALTER TABLE bench_{n:04d} ADD COLUMN created_at timestamptz NOT NULL DEFAULT now
 INSERT INTO bench_{n:04d} (id, title) VALUES ({n}, 'post {n}');
 '''
 
-# Runs the module's Python and appends the peak RSS (KiB) of that process to $BENCH_RSS_FILE.
+# Runs the module's Python and appends the peak RSS (KiB) and the wall time (s) of that process to
+# $BENCH_RSS_FILE.
 RSS_WRAPPER = '''#!{python}
-import os, subprocess, sys
+import os, subprocess, sys, time
+started = time.monotonic()
 proc = subprocess.Popen([{python!r}] + sys.argv[1:])
 _pid, status, usage = os.wait4(proc.pid, 0)
 with open(os.environ['BENCH_RSS_FILE'], 'a') as f:
-    f.write('%d\\n' % usage.ru_maxrss)
+    f.write('%d %f\\n' % (usage.ru_maxrss, time.monotonic() - started))
 sys.exit(os.waitstatus_to_exitcode(status))
 '''
 
@@ -144,16 +146,17 @@ class Bench:
         elapsed = time.monotonic() - started
         if not run.ok:
             raise SystemExit('bench: ansible-playbook failed:\n%s' % run.output[-3000:])
-        rss = None
+        process = (None, None)
         if os.path.exists(self.rss_file):
             with open(self.rss_file) as f:
-                rss = max(int(line) for line in f if line.strip())
-        return run, elapsed, rss
+                process = max(tuple(float(x) for x in line.split()) for line in f if line.strip())
+        return run, elapsed, process
 
     def migrate(self, database):
-        run, elapsed, rss = self.playbook(database, MIGRATE_TASK.format(path=self.directory))
+        run, elapsed, (rss, process) = self.playbook(database, MIGRATE_TASK.format(path=self.directory))
         result = run.result('Apply the migrations')
-        return dict(wall=elapsed, module=result['duration_ms'] / 1000.0, rss_kib=rss, applied=len(result['applied']))
+        return dict(wall=elapsed, module=result['duration_ms'] / 1000.0, process=process, rss_kib=rss,
+                    applied=len(result['applied']))
 
     def empty(self, database):
         return self.playbook(database, '- name: Do nothing\n  ansible.builtin.meta: noop\n')[1]
@@ -170,6 +173,7 @@ def report(figures, count, rounds, info):
         ('psql, one session, one transaction (the floor)', med['psql'], None),
         ('yoyo apply', med['yoyo'], None),
         ('migrate, module time (duration_ms)', med['migrate_module'], 'module'),
+        ('migrate, module process (Python start-up, imports, result)', med['migrate_process'], None),
         ('migrate, whole ansible-playbook run', med['migrate_wall'], 'wall'),
         ('migrate again, nothing pending, module time', med['noop_module'], None),
         ('migrate again, nothing pending, whole run', med['noop_wall'], None),
@@ -215,8 +219,8 @@ def main():
         version = server.query('postgres', 'SHOW server_version')[0]['server_version']
         info = dict(summary='PostgreSQL %s, Python %s, yoyo-migrations %s, %d CPUs (%s)' % (
             version, platform.python_version(), yoyo_version, os.cpu_count() or 0, platform.machine()))
-        figures = dict((key, []) for key in ('psql', 'yoyo', 'migrate_module', 'migrate_wall', 'noop_module',
-                                             'noop_wall', 'empty_wall', 'rss_kib'))
+        figures = dict((key, []) for key in ('psql', 'yoyo', 'migrate_module', 'migrate_process', 'migrate_wall',
+                                             'noop_module', 'noop_wall', 'empty_wall', 'rss_kib'))
         for round_number in range(1, args.rounds + 1):
             database = bench.fresh('bench_psql')
             figures['psql'].append(bench.psql(database))
@@ -234,6 +238,7 @@ def main():
             assert second['applied'] == 0, second
             figures['migrate_module'].append(first['module'])
             figures['migrate_wall'].append(first['wall'])
+            figures['migrate_process'].append(first['process'])
             figures['noop_module'].append(second['module'])
             figures['noop_wall'].append(second['wall'])
             figures['rss_kib'].extend(r for r in (first['rss_kib'], second['rss_kib']) if r)
