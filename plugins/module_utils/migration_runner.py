@@ -222,7 +222,7 @@ class MigrationRunner:
 
     def run(self, steps, kind='migrate', version_of=None):
         """Run ``steps`` in order; returns what ran as dicts (version, script, description, checksum,
-        execution_ms). The first step may continue the transaction begun for reading the history.
+        execution_ms, in_transaction). The first step may continue the transaction begun for reading the history.
         ``version_of`` maps a script to the version its row records (an undo records the V version)."""
         version_of = version_of or (lambda script: script.version)
         done = []

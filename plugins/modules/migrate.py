@@ -366,7 +366,7 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_runner i
 from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
 from ansible_collections.blogops.release.plugins.module_utils.schema_history import current_version_row
 
-DURATION = re.compile(r'^\d+\s*(us|ms|s|min|h|d)?$')
+DURATION = re.compile(r'^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$')
 
 
 def check_options(params):
@@ -380,7 +380,7 @@ def check_options(params):
     for option in ('lock_timeout', 'statement_timeout'):
         if params[option] is not None and not DURATION.fullmatch(params[option].strip()):
             raise ValueError('invalid %s %r: expected a number with an optional unit us, ms, s, min, h or d, such '
-                             'as 10s or 500ms' % (option, params[option]))
+                             'as 10s, 1.5s or 500ms' % (option, params[option]))
     return check_placeholders(params['placeholders'])
 
 
@@ -486,13 +486,13 @@ class MigrateTask:
     def repair(self):
         repairs = self.plan(plan_repair, self.migrations, self.rows, self.name)
         self.result['repaired'] = repairs
+        # A repair changes checksums and clears failures; the current version stays.
         before = current_version_row(self.rows)
-        requests = [dict(module_name=self.name, version=r['version'], script=r['script'], checksum=r['checksum'],
-                         description='repair: %s' % ', '.join(r['reasons']), kind='repair', execution_ms=0,
-                         success=True) for r in repairs]
         self.result.update(schema_version_before=before and before['version'],
-                           schema_version_after=version_after(self.rows, requests, 'repair'))
-        self.record(requests)
+                           schema_version_after=before and before['version'])
+        self.record([dict(module_name=self.name, version=r['version'], script=r['script'], checksum=r['checksum'],
+                          description='repair: %s' % ', '.join(r['reasons']), kind='repair', execution_ms=0,
+                          success=True) for r in repairs])
 
     def main(self):
         try:
