@@ -40,6 +40,18 @@ def applied_versions(rows):
     return applied
 
 
+def unresolved_failures(rows):
+    """Failed rows (oldest first) that are still the newest row of their version.
+
+    A failure outside a transaction may have left part of a script applied; it stays in the
+    way until a repair row (or a successful run of that version) follows it.
+    """
+    newest = {}
+    for row in rows:
+        newest[migration_version_key(row['version'])] = row
+    return [row for row in newest.values() if not row['success']]
+
+
 def current_version_row(rows):
     """The row of the highest applied version of one blog module, or None."""
     applied = applied_versions(rows)
@@ -83,11 +95,11 @@ def plan_record(rows, request):
             '(or run blogops.release.migrate with state=repair) to accept the changed script'
             % (where, applied['checksum'], request['checksum']))
     if request['kind'] == 'repair':
-        # A repair either accepts a changed checksum of an applied version or clears a failed run.
-        if applied is not None:
-            return applied['checksum'] != request['checksum']
+        # A repair either clears a failed run or accepts a changed checksum of an applied version.
         if same_version and not same_version[-1]['success']:
             return True
+        if applied is not None:
+            return applied['checksum'] != request['checksum']
         raise SchemaHistoryConflict('%s is neither applied nor failed, so there is nothing to repair' % where)
     if request['kind'] == 'undo' and request['success'] and applied is None:
         raise SchemaHistoryConflict('%s is not applied, so it cannot be recorded as undone' % where)
@@ -105,15 +117,36 @@ def fetch_schema_rows(cursor, schema, module_name=None):
     return [plain(row) for row in cursor.fetchall()]
 
 
+_INSERT = 'INSERT INTO %s (module_name, version, description, script, checksum, kind, applied_by, execution_ms, success) VALUES '
+_INSERT_VALUES = '(%s, %s, %s, %s, %s, %s, COALESCE(%s, current_user), %s, %s)'
+# Rows per INSERT statement: well below the 65535 bound parameters of the extended protocol.
+INSERT_CHUNK = 1000
+
+
+def _insert_params(request, actor):
+    return (request['module_name'], request['version'], request['description'] or '', request['script'],
+            request['checksum'], request['kind'], actor, request['execution_ms'], request['success'])
+
+
 def insert_schema_row(cursor, schema, request, actor=None):
     """Append one schema_version row and return it as stored."""
-    query = (
-        'INSERT INTO %s (module_name, version, description, script, checksum, kind, applied_by, execution_ms, success) '
-        'VALUES (%%s, %%s, %%s, %%s, %%s, %%s, COALESCE(%%s, current_user), %%s, %%s) RETURNING %s'
-    ) % (table(schema, 'schema_version'), ', '.join(COLUMNS))
-    cursor.execute(query, (request['module_name'], request['version'], request['description'] or '', request['script'],
-                           request['checksum'], request['kind'], actor, request['execution_ms'], request['success']))
+    query = _INSERT % table(schema, 'schema_version') + _INSERT_VALUES + ' RETURNING ' + ', '.join(COLUMNS)
+    cursor.execute(query, _insert_params(request, actor))
     return plain(cursor.fetchone())
+
+
+def insert_schema_rows(cursor, schema, requests, actor=None):
+    """Append schema_version rows in the order given, with one multi-row INSERT per chunk."""
+    for start in range(0, len(requests), INSERT_CHUNK):
+        chunk = requests[start:start + INSERT_CHUNK]
+        query = _INSERT % table(schema, 'schema_version') + ', '.join([_INSERT_VALUES] * len(chunk))
+        cursor.execute(query, [value for request in chunk for value in _insert_params(request, actor)])
+
+
+def mark_schema_row_succeeded(cursor, schema, row_id, execution_ms):
+    """Turn the success=false row written before a script ran outside a transaction into a success."""
+    cursor.execute('UPDATE %s SET success = true, execution_ms = %%s WHERE id = %%s' % table(schema, 'schema_version'),
+                   (execution_ms, row_id))
 
 
 def fetch_newest_schema_row(cursor, schema):

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import textwrap
@@ -97,11 +98,66 @@ class PlaybookRun:
         return 'PlaybookRun(rc=%d)%s\n%s' % (self.returncode, failures, self.output[-6000:])
 
 
-def run_playbook(playbook, workdir, inventory=None, extra_vars=None, check=False, diff=False, env=None,
-                 args=(), timeout=1800, stream=False):
-    """Run ``ansible-playbook`` on ``playbook``; extra vars travel in a 0600 file, never in argv.
+def descendants(pid):
+    """Process ids of every process under ``pid``, from /proc (Linux)."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/stat' % entry) as f:
+                    # The command name, in parentheses, may itself hold spaces or parentheses.
+                    parent = int(f.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found = []
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
 
-    With ``stream``, the output goes to this process's stdout instead of being collected.
+
+class RunningPlaybook:
+    """An ansible-playbook process started in the background."""
+
+    def __init__(self, argv, proc, capture, output_path):
+        self.argv = argv
+        self.proc = proc
+        self.capture = capture
+        self.output_path = output_path
+
+    def kill(self):
+        """SIGKILL ansible-playbook and every process under it (its workers run in sessions of their
+        own, so a process group does not hold the module processes)."""
+        for pid in [self.proc.pid] + descendants(self.proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout=None):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.proc.wait()
+            raise
+        output = ''
+        if self.output_path:
+            with open(self.output_path) as f:
+                output = f.read()
+        with open(self.capture) as f:
+            results = [json.loads(line) for line in f if line.strip()]
+        return PlaybookRun(self.argv, self.proc.returncode, output, results)
+
+
+def start_playbook(playbook, workdir, inventory=None, extra_vars=None, check=False, diff=False, env=None,
+                   args=(), stream=False):
+    """Start ``ansible-playbook`` on ``playbook``; extra vars travel in a 0600 file, never in argv.
+
+    The output goes to a file of ``workdir`` (with ``stream``, to this process's stdout).
     """
     os.makedirs(workdir, exist_ok=True)
     # Unique names: tests run several ansible-playbook processes at once in one directory.
@@ -123,13 +179,25 @@ def run_playbook(playbook, workdir, inventory=None, extra_vars=None, check=False
     if diff:
         argv.append('--diff')
     argv += list(args)
-    output = None if stream else subprocess.PIPE
-    proc = subprocess.run(argv, cwd=workdir, env=ansible_env(dict(env or {}, BLOGOPS_CAPTURE=capture)),
-                          stdout=output, stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout,
-                          check=False)
-    with open(capture) as f:
-        results = [json.loads(line) for line in f if line.strip()]
-    return PlaybookRun(argv, proc.returncode, proc.stdout or '', results)
+    output_path = None
+    output = None
+    if not stream:
+        fd, output_path = tempfile.mkstemp(prefix='output-', suffix='.log', dir=workdir)
+        output = os.fdopen(fd, 'w')
+    try:
+        proc = subprocess.Popen(argv, cwd=workdir, env=ansible_env(dict(env or {}, BLOGOPS_CAPTURE=capture)),
+                                stdout=output, stderr=subprocess.STDOUT, universal_newlines=True)
+    finally:
+        if output is not None:
+            output.close()
+    return RunningPlaybook(argv, proc, capture, output_path)
+
+
+def run_playbook(playbook, workdir, inventory=None, extra_vars=None, check=False, diff=False, env=None,
+                 args=(), timeout=1800, stream=False):
+    """Run ``ansible-playbook`` on ``playbook`` and wait for it; see start_playbook."""
+    return start_playbook(playbook, workdir, inventory=inventory, extra_vars=extra_vars, check=check, diff=diff,
+                          env=env, args=args, stream=stream).wait(timeout)
 
 
 def play_text(tasks, hosts='localhost', play_vars=None, connection_defaults=True):

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from harness.playbook import play_text, run_playbook
+from harness.playbook import play_text, run_playbook, start_playbook
 from harness.postgres_server import HarnessError, suite_server
 from harness.ssh_lab import SshLab
 
@@ -66,13 +66,30 @@ class Ansible:
         self.workdir = str(workdir)
         self.database = database
 
-    def play(self, tasks, check=False, diff=False, extra_vars=None, play_vars=None, hosts='localhost', **kwargs):
+    def _write_play(self, tasks, play_vars, hosts):
         fd, path = tempfile.mkstemp(prefix='play-', suffix='.yml', dir=self.workdir)
         with os.fdopen(fd, 'w') as f:
             f.write(play_text(tasks, hosts=hosts, play_vars=play_vars))
+        return path
+
+    def play(self, tasks, check=False, diff=False, extra_vars=None, play_vars=None, hosts='localhost', **kwargs):
         variables = dict(self.database.playbook_vars)
         variables.update(extra_vars or {})
-        return run_playbook(path, self.workdir, extra_vars=variables, check=check, diff=diff, **kwargs)
+        return run_playbook(self._write_play(tasks, play_vars, hosts), self.workdir, extra_vars=variables, check=check,
+                            diff=diff, **kwargs)
+
+    def start(self, tasks, extra_vars=None, play_vars=None, hosts='localhost', **kwargs):
+        """Like play, in the background: returns a RunningPlaybook (wait() gives the PlaybookRun, kill() kills it).
+
+        Ansible's temporary files go under the test's directory: a killed run cannot remove them.
+        """
+        variables = dict(self.database.playbook_vars)
+        variables.update(extra_vars or {})
+        env = dict(ANSIBLE_LOCAL_TEMP=os.path.join(self.workdir, 'ansible-local'),
+                   ANSIBLE_REMOTE_TMP=os.path.join(self.workdir, 'ansible-remote'))
+        env.update(kwargs.pop('env', None) or {})
+        return start_playbook(self._write_play(tasks, play_vars, hosts), self.workdir, extra_vars=variables, env=env,
+                              **kwargs)
 
     def playbook(self, path, **kwargs):
         variables = dict(self.database.playbook_vars)

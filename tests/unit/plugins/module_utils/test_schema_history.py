@@ -15,7 +15,9 @@ from ansible_collections.blogops.release.plugins.module_utils.schema_history imp
     applied_versions,
     current_version_row,
     current_versions,
+    insert_schema_rows,
     plan_record,
+    unresolved_failures,
 )
 
 
@@ -86,3 +88,35 @@ def test_plan_record_is_idempotent_and_refuses_contradictions():
     undone = history + [row('1', kind='undo', checksum='u')]
     assert plan_record(undone, request('1', kind='undo', checksum='u')) is False
     assert plan_record(undone, request('1')) is True
+
+
+def test_a_repair_clears_a_failed_undo_of_an_applied_version():
+    history = [row('1'), row('1', kind='undo', checksum='u', success=False)]
+    assert plan_record(history, request('1', kind='repair', checksum='c1')) is True
+    assert plan_record(history + [row('1', kind='repair')], request('1', kind='repair', checksum='c1')) is False
+
+
+def test_unresolved_failures_are_failed_rows_still_newest_of_their_version():
+    failed = row('2', success=False)
+    assert unresolved_failures([row('1'), failed, row('3', success=False), row('3')]) == [failed]
+    assert unresolved_failures([row('1'), failed, row('2.0', kind='repair')]) == []
+    assert unresolved_failures([row('1'), row('1', kind='undo', success=False)])[0]['kind'] == 'undo'
+
+
+class RecordingCursor:
+    def __init__(self):
+        self.calls = []
+
+    def execute(self, query, params=None):
+        self.calls.append((query, params))
+
+
+def test_rows_are_inserted_in_order_with_one_statement_per_thousand():
+    cursor = RecordingCursor()
+    requests = [request(str(n)) for n in range(1, 2502)]
+    insert_schema_rows(cursor, 'public', requests, actor='deploy')
+    assert [query.count('COALESCE') for query, _params in cursor.calls] == [1000, 1000, 501]
+    assert cursor.calls[0][0].startswith('INSERT INTO "public"."schema_version" (module_name, version, ')
+    params = [p for _query, chunk in cursor.calls for p in chunk]
+    assert params[1::9] == [str(n) for n in range(1, 2502)]
+    assert set(params[6::9]) == {'deploy'}
