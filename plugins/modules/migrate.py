@@ -32,7 +32,7 @@ description:
   - Runs on the same blog module (and tracking schema) take turns on a session-level advisory lock; a run waits
     O(lock_wait) seconds for it and then fails naming the session that holds it. A killed run's lock goes with
     its database session. The session's C(application_name) is C(blogops.release/migrate/<module_name>@<host>).
-  - O(path) is read on the host that runs the module; copy the migrations there first.
+  - O(path) is read on the host that runs the module; O(src) is read on the controller and shipped.
 options:
   module_name:
     description:
@@ -42,7 +42,16 @@ options:
   path:
     description:
       - Directory of the scripts, on the host that runs the module.
-      - Required unless O(state=baseline).
+      - This or O(src) is required unless O(state=baseline).
+    type: path
+  src:
+    description:
+      - Directory of the scripts on the controller, instead of O(path). An action plugin ships it to the host in one
+        archive transfer, or reads it in place when the connection is local.
+    type: path
+  archive:
+    description:
+      - Set by the action plugin, not by users, the archive of O(src) on the host.
     type: path
   state:
     description:
@@ -332,7 +341,9 @@ duration_ms:
   sample: 812
 '''
 
+import os
 import re
+import tarfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -364,6 +375,7 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_runner i
     MigrationRunner,
 )
 from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
+from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
 from ansible_collections.blogops.release.plugins.module_utils.schema_history import current_version_row
 
 DURATION = re.compile(r'^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$')
@@ -528,6 +540,8 @@ def main():
         argument_spec=database_argument_spec(
             module_name=dict(type='str', required=True),
             path=dict(type='path'),
+            src=dict(type='path'),
+            archive=dict(type='path'),
             state=dict(type='str', default='present', choices=['present', 'validate', 'undo', 'baseline', 'repair']),
             target_version=dict(type='str'),
             baseline_version=dict(type='str'),
@@ -540,14 +554,25 @@ def main():
             actor=dict(type='str'),
         ),
         required_if=[
-            ('state', 'present', ['path']),
-            ('state', 'validate', ['path']),
-            ('state', 'undo', ['path', 'target_version']),
-            ('state', 'repair', ['path']),
+            ('state', 'present', ['path', 'archive'], True),
+            ('state', 'validate', ['path', 'archive'], True),
+            ('state', 'undo', ['path', 'archive'], True),
+            ('state', 'undo', ['target_version']),
+            ('state', 'repair', ['path', 'archive'], True),
             ('state', 'baseline', ['baseline_version']),
         ],
+        mutually_exclusive=[('path', 'archive')],
         supports_check_mode=True,
     )
+    if module.params['archive']:
+        # Shipped by the action plugin into its temporary directory, which it removes afterwards.
+        path = os.path.join(os.path.dirname(module.params['archive']), 'migrations')
+        os.mkdir(path, 0o700)
+        try:
+            unpack_archive(module.params['archive'], path)
+        except (UnsafeArchive, OSError, tarfile.TarError) as e:
+            module.fail_json(msg='cannot unpack the migrations shipped from the controller: %s' % to_native(e))
+        module.params['path'] = path
     MigrateTask(module, started).main()
 
 
