@@ -275,6 +275,9 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # RV(path) names a backup, not a file this module manages: without this, exit_json would add the file's
+    # owner, mode and state, and replace RV(size) by the size of the directory entry.
+    module.add_path_info = lambda result: result
     p = module.params
     try:
         check_backup_options(p['format'], p['jobs'], p['compress'], p['keep'], p['label'])

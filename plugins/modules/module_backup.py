@@ -151,6 +151,9 @@ def main():
         required_by={'release_root': 'module_name'},
         supports_check_mode=True,
     )
+    # RV(path) names a backup, not a file this module manages: without this, exit_json would add the file's
+    # owner, mode and state, and replace RV(size) by the size of the directory entry.
+    module.add_path_info = lambda result: result
     p = module.params
     try:
         release_dir = p['release_dir'] or find_release(p['release_root'], p['module_name'], p['version'])
