@@ -149,11 +149,14 @@ def parse_age(text):
 
 
 def describe_age(seconds):
-    """``1d 2h 3m 4s`` for a number of seconds."""
+    """An age for people: its largest unit and the next one, ``1d 6h``, ``2h 5m``, ``40s``."""
     seconds = max(0, int(seconds))
-    parts = []
-    for unit, factor in _UNITS[1:]:
-        count, seconds = divmod(seconds, factor)
-        if count:
-            parts.append('%d%s' % (count, unit))
-    return ' '.join(parts) or '0s'
+    for index, (unit, factor) in enumerate(_UNITS[1:], 1):
+        if seconds >= factor or unit == 's':
+            count, rest = divmod(seconds, factor)
+            text = '%d%s' % (count, unit)
+            if unit != 's':
+                next_unit, next_factor = _UNITS[index + 1]
+                if rest // next_factor:
+                    text += ' %d%s' % (rest // next_factor, next_unit)
+            return text

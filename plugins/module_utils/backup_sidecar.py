@@ -57,7 +57,11 @@ class InvalidSidecar(ValueError):
 
 
 class BackupMismatch(ValueError):
-    """A backup whose content is not what its sidecar says."""
+    """A backup whose content is not what its sidecar says; ``actual`` is its checksum when it has one."""
+
+    def __init__(self, message, actual=None):
+        super(BackupMismatch, self).__init__(message)
+        self.actual = actual
 
 
 def sidecar_path(backup_path):
@@ -194,5 +198,5 @@ def check_backup(path, sidecar, workers=1):
     if actual != sidecar['sha256']:
         raise BackupMismatch('the backup %s is damaged: its sha256 is %s but its sidecar %s says %s (size %d bytes, '
                              'sidecar says %d)' % (path, actual, sidecar_path(path), sidecar['sha256'], size,
-                                                   sidecar['size']))
+                                                   sidecar['size']), actual)
     return actual

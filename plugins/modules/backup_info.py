@@ -129,7 +129,7 @@ backups:
       description: With O(verify), V(verified) or V(corrupt).
       type: str
     actual_sha256:
-      description: With O(verify), the checksum recomputed now.
+      description: With O(verify), the checksum recomputed now (null when the backup cannot be read).
       type: str
     problem:
       description: With O(verify), what is wrong with a corrupt backup.
@@ -220,7 +220,7 @@ def main():
                 summary['actual_sha256'] = check_backup(backup.path, backup.sidecar, CHECKSUM_WORKERS)
                 summary['state'] = 'verified'
             except (BackupMismatch, OSError) as e:
-                summary.update(state='corrupt', problem=to_native(e))
+                summary.update(state='corrupt', problem=to_native(e), actual_sha256=getattr(e, 'actual', None))
                 corrupt.append(backup.path)
                 module.warn(to_native(e))
         if latest is None and summary.get('state') != 'corrupt':
