@@ -98,8 +98,8 @@ class DatabaseRestore:
         if self.sidecar.get('encoding'):
             statement += ' ENCODING %s' % sql_literal(self.sidecar['encoding'])
         if self.sidecar.get('lc_collate') and self.sidecar.get('lc_ctype'):
-            statement += ' LC_COLLATE %s LC_CTYPE %s' % (sql_literal(self.sidecar['lc_collate']),
-                                                        sql_literal(self.sidecar['lc_ctype']))
+            statement += ' LC_COLLATE %s LC_CTYPE %s' % (
+                sql_literal(self.sidecar['lc_collate']), sql_literal(self.sidecar['lc_ctype']))
         dict_cursor(admin).execute(statement)
 
     def drop_database(self, admin, name):

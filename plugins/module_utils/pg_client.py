@@ -37,6 +37,12 @@ class ClientProgramError(RuntimeError):
     """A client program that could not be found, started or did not succeed; the message says which and why."""
 
 
+def spawn(argv, **options):
+    """Start a client program. Not AnsibleModule.run_command: that keeps all output in memory, and a dump
+    streams gigabytes through us; errors go to a temporary file for the same reason."""
+    return subprocess.Popen(argv, close_fds=True, **options)  # pylint: disable=ansible-bad-function
+
+
 def connection_parameters(module_params, get_params_module):
     """libpq parameters of the module's connection options (community.postgresql's mapping)."""
     params = get_conn_params(get_params_module, module_params, warn_db_default=False)
@@ -103,8 +109,8 @@ class PgClient:
         """The version of client program ``name``, such as ``15.18``."""
         argv = [self.program(name), '--version']
         try:
-            out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                                 check=False).stdout
+            out = spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                        universal_newlines=True).communicate()[0]
         except OSError as e:
             raise ClientProgramError('cannot run %s: %s' % (argv[0], e))
         match = _VERSION.search(out.split(')', 1)[-1]) or _VERSION.search(out)
@@ -151,8 +157,7 @@ class PgClient:
         argv = [self.program(name)] + list(args)
         with tempfile.TemporaryFile(dir=self.tmpdir) as err:
             try:
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env,
-                                        close_fds=True)
+                proc = spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env)
             except OSError as e:
                 raise ClientProgramError('%s: cannot start %s: %s' % (what, argv[0], e))
             returncode = proc.wait()
@@ -173,8 +178,7 @@ class PgClient:
         with tempfile.TemporaryFile(dir=self.tmpdir) as err:
             with open(path, 'wb', buffering=0) as out:
                 try:
-                    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
-                                            env=env, close_fds=True, bufsize=0)
+                    proc = spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, env=env, bufsize=0)
                 except OSError as e:
                     raise ClientProgramError('%s: cannot start %s: %s' % (what, argv[0], e))
                 try:

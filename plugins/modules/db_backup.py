@@ -285,7 +285,7 @@ def main():
         module.fail_json(msg=to_native(e))
     schema = tracking_schema(module)
     client = PgClient(connection_parameters(p, module), module.tmpdir, bin_dir=p['pg_bin_dir'],
-                      find_program=lambda name: module.get_bin_path(name),
+                      find_program=module.get_bin_path,
                       application_name=application_name('db_backup'))
 
     conn = connect(module, 'db_backup')

@@ -20,7 +20,7 @@ description:
     the restored database must be the sidecar's; otherwise the task fails.
   - O(mode=replace) restores over O(login_db) in one transaction (C(pg_restore --clean --if-exists
     --single-transaction), or for plain SQL C(psql --single-transaction -v ON_ERROR_STOP=1), which stops at the first
-    error): the database ends up restored, or as it was.
+    error). The database ends up restored, or as it was.
   - O(mode=verify) restores into a new scratch database C(blogops_verify_<random>), compares its versions with the
     sidecar and drops it, also when anything fails. It proves the backup restorable without touching the database.
   - O(mode=new) creates O(target_db) (with the encoding and locale of the backed-up database) and restores into it;
@@ -52,7 +52,7 @@ options:
     type: str
   jobs:
     description:
-      - Parallel C(pg_restore) sessions for custom and directory backups, with O(mode=verify) or O(mode=new) only:
+      - Parallel C(pg_restore) sessions for custom and directory backups, with O(mode=verify) or O(mode=new) only.
         O(mode=replace) restores in one transaction, which C(pg_restore) cannot do in parallel.
     type: int
     default: 1
@@ -240,7 +240,7 @@ def main():
         module.fail_json(msg='refusing to restore: %s' % to_native(e))
 
     client = PgClient(connection_parameters(p, module), module.tmpdir, bin_dir=p['pg_bin_dir'],
-                      find_program=lambda name: module.get_bin_path(name),
+                      find_program=module.get_bin_path,
                       application_name=application_name('db_restore'))
     database_error = database_error_class()
     run = DatabaseRestore(

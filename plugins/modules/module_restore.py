@@ -15,9 +15,9 @@ version_added: 0.1.0
 description:
   - Unpacks an archive written by M(blogops.release.module_backup) into a release directory, and fails when the
     restored release's version or content checksum differs from the archive's C(version.json).
-  - The release is unpacked into a hidden sibling of the destination, checked, then renamed into place: the release
-    directory appears complete or not at all. Member names that could land outside it, and writes through symlinks,
-    are refused.
+  - The release is unpacked into a hidden sibling of the destination, checked, then renamed into place, so the
+    release directory appears complete or not at all. Member names that could land outside it, and writes through
+    symlinks, are refused.
   - A destination that exists already with the same content is left as it is; with other content, the task fails.
   - Does not switch C(current); that is the release step's job.
   - Works on files only and takes no connection options, so it is not in the action group C(blogops.release.all).

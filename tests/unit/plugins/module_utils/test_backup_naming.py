@@ -103,7 +103,7 @@ def test_concurrent_claims_in_one_second_all_get_distinct_names(tmp_path):
         with lock:
             names.append(name)
 
-    threads = [threading.Thread(target=claim) for _ in range(20)]
+    threads = [threading.Thread(target=claim) for _number in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
