@@ -137,7 +137,7 @@ class Bench:
             backup_dir: "{{ backup_dir }}"
             format: %s
             jobs: %d
-            keep: 1
+            keep: 2
         ''' % (fmt, 2 if fmt == 'directory' else 1)
         seconds, result = self.playbook(task, 'Back up')
         key = 'db_backup custom' if fmt == 'custom' else 'db_backup directory, jobs 2'

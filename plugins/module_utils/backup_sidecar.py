@@ -35,7 +35,7 @@ from ansible_collections.blogops.release.plugins.module_utils.tree_digest import
 
 SIDECAR_FORMAT = 1
 VERSION_FIELDS = ('schema_version', 'schema_versions', 'module_versions')
-_SHA256 = re.compile(r'^[0-9a-f]{64}$', re.ASCII)
+SHA256_HEX = re.compile(r'^[0-9a-f]{64}$', re.ASCII)
 # field: accepted types (None for JSON null)
 _FIELDS = {
     'sidecar_format': (int,),
@@ -170,7 +170,7 @@ def read_sidecar(backup_path):
     if content['format'] not in EXTENSIONS or (parsed is not None and parsed.format != content['format']):
         raise InvalidSidecar('the sidecar %s has format %r, which does not fit the backup %s'
                              % (path, content['format'], name))
-    if not _SHA256.fullmatch(content['sha256']):
+    if not SHA256_HEX.fullmatch(content['sha256']):
         raise InvalidSidecar('the sidecar %s has an invalid sha256 %r' % (path, content['sha256']))
     return content
 

@@ -43,9 +43,9 @@ def spawn(argv, **options):
     return subprocess.Popen(argv, close_fds=True, **options)  # pylint: disable=ansible-bad-function
 
 
-def connection_parameters(module_params, get_params_module):
+def connection_parameters(module):
     """libpq parameters of the module's connection options (community.postgresql's mapping)."""
-    params = get_conn_params(get_params_module, module_params, warn_db_default=False)
+    params = get_conn_params(module, module.params, warn_db_default=False)
     return dict((key, value) for key, value in params.items() if value is not None and value != '')
 
 

@@ -29,7 +29,7 @@ import tarfile
 import tempfile
 import zlib
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import fsync_directory
+from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import SHA256_HEX, fsync_directory
 from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
@@ -39,7 +39,6 @@ ARCHIVE_FORMAT = 1
 VERSION_FILE = 'version.json'
 TREE = 'release'
 _RELEASE_DIR = re.compile(r'^(?P<version>.+)-(?P<hash>[0-9a-f]{8})$', re.ASCII)
-_SHA256 = re.compile(r'^[0-9a-f]{64}$', re.ASCII)
 
 
 class ReleaseArchiveError(ValueError):
@@ -171,7 +170,7 @@ def read_version_document(path):
     for field in ('name', 'version', 'checksum'):
         if not isinstance(document.get(field), str):
             raise ReleaseArchiveError('%s in %s lacks %r' % (VERSION_FILE, path, field))
-    if not _SHA256.fullmatch(document['checksum']):
+    if not SHA256_HEX.fullmatch(document['checksum']):
         raise ReleaseArchiveError('%s in %s has an invalid checksum %r' % (VERSION_FILE, path, document['checksum']))
     try:
         check_blog_module_name(document['name'])

@@ -30,7 +30,7 @@ options:
     required: true
   login_db:
     description:
-      - Only backups of this database. Omitted means the backups of every database.
+      - Only backups of this database. Omitted or empty means the backups of every database.
     type: str
     aliases: [db, database]
   release_tracking_schema:

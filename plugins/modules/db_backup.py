@@ -63,7 +63,7 @@ options:
     type: int
   label:
     description:
-      - Free text stored in the sidecar, for example the deploy it was taken for.
+      - Free text stored in the sidecar, for example the deploy it was taken for. One line, at most 200 characters.
     type: str
   pg_bin_dir:
     description:
@@ -284,7 +284,7 @@ def main():
     except ValueError as e:
         module.fail_json(msg=to_native(e))
     schema = tracking_schema(module)
-    client = PgClient(connection_parameters(p, module), module.tmpdir, bin_dir=p['pg_bin_dir'],
+    client = PgClient(connection_parameters(module), module.tmpdir, bin_dir=p['pg_bin_dir'],
                       find_program=module.get_bin_path,
                       application_name=application_name('db_backup'))
 

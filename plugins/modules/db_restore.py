@@ -239,7 +239,7 @@ def main():
     except (ValueError, BackupNotFound, InvalidSidecar) as e:
         module.fail_json(msg='refusing to restore: %s' % to_native(e))
 
-    client = PgClient(connection_parameters(p, module), module.tmpdir, bin_dir=p['pg_bin_dir'],
+    client = PgClient(connection_parameters(module), module.tmpdir, bin_dir=p['pg_bin_dir'],
                       find_program=module.get_bin_path,
                       application_name=application_name('db_restore'))
     database_error = database_error_class()
