@@ -143,7 +143,7 @@ class Bench:
         key = 'db_backup custom' if fmt == 'custom' else 'db_backup directory, jobs 2'
         self.record(key, seconds)
         self.record(key + ' (module)', result['timings']['dump_seconds'])
-        self.record(key + ' (streaming hash)', result['timings']['checksum_seconds'])
+        self.record(key + ' (hashing)', result['timings']['checksum_seconds'])
         self.extra['%s_bytes' % fmt] = result['size']
         return result['path']
 
@@ -203,10 +203,10 @@ class Bench:
             ('db_restore replace (module)', self.median('db_restore replace (module)'), raw_restore, '<= 1.10'),
         ]
         checksum = [
-            ('streaming sha256 inside db_backup custom', self.median('db_backup custom (streaming hash)'),
+            ('streaming sha256 inside db_backup custom', self.median('db_backup custom (hashing)'),
              self.median('db_backup custom (module)')),
             ('sha256 of the directory dump inside db_backup, 2 threads',
-             self.median('db_backup directory, jobs 2 (streaming hash)'),
+             self.median('db_backup directory, jobs 2 (hashing)'),
              self.median('db_backup directory, jobs 2 (module)')),
             ('sha256 of the custom dump file (a second pass, page cache)', self.median('sha256 of the custom dump file'),
              raw_dump),

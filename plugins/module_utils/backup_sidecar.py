@@ -18,9 +18,9 @@ import json
 import os
 import re
 
+from ansible_collections.blogops.release.plugins.module_utils.atomic_file import atomic_file
 from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
     EXTENSIONS,
-    PARTIAL_SUFFIX,
     SIDECAR_SUFFIX,
     parse_backup_name,
 )
@@ -112,32 +112,9 @@ def build_sidecar(name, fmt, database, timestamp, digest, size, versions, **deta
 
 
 def write_sidecar(path, content):
-    """Write ``content`` to ``path`` atomically (a 0600 ``.partial`` file, fsync, rename, fsync of the directory)."""
-    partial = path + PARTIAL_SUFFIX
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), 0o600)
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(content, f, indent=2, sort_keys=True)
-            f.write('\n')
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(partial, 0o600)
-        os.rename(partial, path)
-    except BaseException:
-        try:
-            os.unlink(partial)
-        except OSError:
-            pass
-        raise
-    fsync_directory(os.path.dirname(path))
-
-
-def fsync_directory(path):
-    fd = os.open(path or '.', os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write ``content`` to ``path`` atomically: a backup's sidecar appears whole or not at all."""
+    with atomic_file(path, unique=False) as f:
+        f.write((json.dumps(content, indent=2, sort_keys=True) + '\n').encode('utf-8'))
 
 
 def read_sidecar(backup_path):

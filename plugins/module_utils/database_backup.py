@@ -19,6 +19,7 @@ import datetime
 import os
 import time
 
+from ansible_collections.blogops.release.plugins.module_utils.atomic_file import fsync_directory
 from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import scan_backups, utc_timestamp
 from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
     backup_name,
@@ -29,7 +30,6 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_naming impo
 from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
     backup_digest,
     build_sidecar,
-    fsync_directory,
     read_versions,
     sidecar_path,
     write_sidecar,

@@ -29,7 +29,8 @@ import tarfile
 import tempfile
 import zlib
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import SHA256_HEX, fsync_directory
+from ansible_collections.blogops.release.plugins.module_utils.atomic_file import atomic_file, fsync_directory
+from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import SHA256_HEX
 from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
@@ -125,32 +126,18 @@ def _walk(root):
 
 def write_archive(release_dir, document, path):
     """Archive ``release_dir`` with ``document`` as version.json into ``path`` (0600), atomically."""
-    directory = os.path.dirname(path)
-    fd, partial = tempfile.mkstemp(prefix=os.path.basename(path) + '.partial-', dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, 'wb') as raw:
-            with tarfile.open(fileobj=raw, mode='w:gz', format=tarfile.PAX_FORMAT) as tar:
-                data = (json.dumps(document, indent=2, sort_keys=True) + '\n').encode('utf-8')
-                info = tarfile.TarInfo(VERSION_FILE)
-                info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.datetime.now().timestamp())
-                tar.addfile(info, io.BytesIO(data))
-                tar.add(release_dir, arcname=TREE, recursive=False)
-                for relative, member in _walk(release_dir):
-                    mode = os.lstat(member).st_mode
-                    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
-                        raise ReleaseArchiveError('%s is neither a file, a directory nor a symlink' % member)
-                    tar.add(member, arcname=TREE + '/' + relative, recursive=False)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.rename(partial, path)
-    except BaseException:
-        try:
-            os.unlink(partial)
-        except OSError:
-            pass
-        raise
-    fsync_directory(directory)
+    with atomic_file(path) as raw:
+        with tarfile.open(fileobj=raw, mode='w:gz', format=tarfile.PAX_FORMAT) as tar:
+            data = (json.dumps(document, indent=2, sort_keys=True) + '\n').encode('utf-8')
+            info = tarfile.TarInfo(VERSION_FILE)
+            info.size, info.mode, info.mtime = len(data), 0o644, int(datetime.datetime.now().timestamp())
+            tar.addfile(info, io.BytesIO(data))
+            tar.add(release_dir, arcname=TREE, recursive=False)
+            for relative, member in _walk(release_dir):
+                mode = os.lstat(member).st_mode
+                if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+                    raise ReleaseArchiveError('%s is neither a file, a directory nor a symlink' % member)
+                tar.add(member, arcname=TREE + '/' + relative, recursive=False)
 
 
 def read_version_document(path):
