@@ -10,7 +10,8 @@ Generates the database once (pgbench tables, plus a table of text with an index)
 measurement --rounds times, interleaved, and prints the median wall time of each and the ratios:
 
 - db_backup (custom) against raw ``pg_dump -Fc`` with the same (default) compression, goal <= 1.10x;
-- db_backup (directory, jobs 2) against raw ``pg_dump -Fc``, goal: faster;
+- db_backup (directory, jobs 2) against raw ``pg_dump -Fc``, goal: faster (raw ``pg_dump -Fd -j 2`` is
+  shown too: what parallelism itself gives on the machine);
 - db_restore mode=replace against raw ``pg_restore --clean --if-exists --single-transaction``
   of the same file, goal <= 1.10x;
 - the checksum's cost on its own: what the streaming hash took inside db_backup, what hashing the
@@ -130,6 +131,12 @@ class Bench:
         self.extra['raw_dump_bytes'] = os.path.getsize(path)
         return path
 
+    def raw_directory_dump(self):
+        path = os.path.join(self.work, 'raw.dir')
+        shutil.rmtree(path, ignore_errors=True)
+        argv = [self.program('pg_dump'), '-Fd', '-j', '2', '--no-password', '-f', path, '--dbname=' + self.conninfo]
+        self.record('raw pg_dump -Fd -j 2', timed(lambda: self.run(argv))[0])
+
     def module_backup(self, fmt):
         task = '''
         - name: Back up
@@ -175,6 +182,7 @@ class Bench:
         for number in range(1, self.args.rounds + 1):
             log('round %d of %d: backups' % (number, self.args.rounds))
             self.raw_dump()
+            self.raw_directory_dump()
             custom = self.module_backup('custom')
             directory = self.module_backup('directory')
             self.hash_afterwards(custom, directory)
@@ -194,6 +202,7 @@ class Bench:
             ('raw pg_dump -Fc', raw_dump, None, ''),
             ('db_backup custom (ansible-playbook run)', self.median('db_backup custom'), raw_dump, '<= 1.10'),
             ('db_backup custom (module)', self.median('db_backup custom (module)'), raw_dump, '<= 1.10'),
+            ('raw pg_dump -Fd -j 2 (for reference)', self.median('raw pg_dump -Fd -j 2'), raw_dump, ''),
             ('db_backup directory, jobs 2 (ansible-playbook run)', self.median('db_backup directory, jobs 2'), raw_dump,
              '< 1.00'),
             ('db_backup directory, jobs 2 (module)', self.median('db_backup directory, jobs 2 (module)'), raw_dump,

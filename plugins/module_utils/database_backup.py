@@ -162,12 +162,18 @@ class DatabaseBackup:
 
     def retention(self, database, name):
         """Remove the backups of ``database`` beyond the newest ``keep`` (sidecar first, so an interrupted
-        removal leaves a leftover, never a backup that looks complete); returns their paths."""
+        removal leaves a leftover, never a backup that looks complete); returns their paths.
+
+        The new backup is complete by now: a backup that cannot be removed is a warning, not a failure."""
         backups = dict((b.name, b) for b in self.complete_backups(database))
         removed = []
         for old in retention_removals(list(backups), self.keep, protect=name):
-            remove_path(backups[old].sidecar_path)
-            remove_path(backups[old].path)
+            try:
+                remove_path(backups[old].sidecar_path)
+                remove_path(backups[old].path)
+            except OSError as e:
+                self.warn('keep=%d: cannot remove the old backup %s: %s' % (self.keep, backups[old].path, e))
+                continue
             removed.append(backups[old].path)
         return removed
 
