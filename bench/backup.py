@@ -4,10 +4,11 @@
 
 """Benchmark: db_backup and db_restore against raw pg_dump / pg_restore on a database of >= 1 GB.
 
-    scripts/bench backup [--scale 50] [--text-rows 2500000] [--rounds 2]
+    scripts/bench backup [--scale 50] [--text-rows 2500000] [--rounds 5]
 
 Generates the database once (pgbench tables, plus a table of text with an index), then runs each
-measurement --rounds times, interleaved, and prints the median wall time of each and the ratios:
+measurement --rounds times, interleaved (the order alternating), and prints the median time of each
+and the median of the per-round ratios:
 
 - db_backup (custom) against raw ``pg_dump -Fc`` with the same (default) compression, goal <= 1.10x;
 - db_backup (directory, jobs 2) against raw ``pg_dump -Fc``, goal: faster (raw ``pg_dump -Fd -j 2`` is
@@ -179,62 +180,74 @@ class Bench:
 
     def main(self):
         self.generate()
+        self.custom = self.directory = None
         for number in range(1, self.args.rounds + 1):
             log('round %d of %d: backups' % (number, self.args.rounds))
-            self.raw_dump()
-            self.raw_directory_dump()
-            custom = self.module_backup('custom')
-            directory = self.module_backup('directory')
-            self.hash_afterwards(custom, directory)
+            steps = [self.raw_dump, self.raw_directory_dump, self.module_custom, self.module_directory]
+            # Each round alternates which side runs first, so neither always finds the caches warmed by the other.
+            for step in steps if number % 2 else steps[::-1]:
+                step()
+            self.hash_afterwards(self.custom, self.directory)
         for number in range(1, self.args.rounds + 1):
             log('round %d of %d: restores' % (number, self.args.rounds))
-            self.raw_restore(custom)
-            self.module_restore(custom)
+            steps = [lambda: self.raw_restore(self.custom), lambda: self.module_restore(self.custom)]
+            for step in steps if number % 2 else steps[::-1]:
+                step()
         self.report()
+
+    def module_custom(self):
+        self.custom = self.module_backup('custom')
+
+    def module_directory(self):
+        self.directory = self.module_backup('directory')
 
     def median(self, key):
         return statistics.median(self.times[key])
 
+    def ratios(self, key, base):
+        """Per-round ratios of ``key`` to ``base``: each pair ran back to back, under the same load."""
+        return [a / b for a, b in zip(self.times[key], self.times[base])]
+
     def report(self):
-        raw_dump = self.median('raw pg_dump -Fc')
-        raw_restore = self.median('raw pg_restore --single-transaction')
+        dump, restore = 'raw pg_dump -Fc', 'raw pg_restore --single-transaction'
         rows = [
-            ('raw pg_dump -Fc', raw_dump, None, ''),
-            ('db_backup custom (ansible-playbook run)', self.median('db_backup custom'), raw_dump, '<= 1.10'),
-            ('db_backup custom (module)', self.median('db_backup custom (module)'), raw_dump, '<= 1.10'),
-            ('raw pg_dump -Fd -j 2 (for reference)', self.median('raw pg_dump -Fd -j 2'), raw_dump, ''),
-            ('db_backup directory, jobs 2 (ansible-playbook run)', self.median('db_backup directory, jobs 2'), raw_dump,
-             '< 1.00'),
-            ('db_backup directory, jobs 2 (module)', self.median('db_backup directory, jobs 2 (module)'), raw_dump,
-             '< 1.00'),
-            ('raw pg_restore --single-transaction', raw_restore, None, ''),
-            ('db_restore replace (ansible-playbook run)', self.median('db_restore replace'), raw_restore, '<= 1.10'),
-            ('db_restore replace (module)', self.median('db_restore replace (module)'), raw_restore, '<= 1.10'),
+            (dump, None, ''),
+            ('db_backup custom', dump, '<= 1.10'),
+            ('db_backup custom (module)', dump, '<= 1.10'),
+            ('raw pg_dump -Fd -j 2', dump, '(reference)'),
+            ('db_backup directory, jobs 2', dump, '< 1.00'),
+            ('db_backup directory, jobs 2 (module)', dump, '< 1.00'),
+            (restore, None, ''),
+            ('db_restore replace', restore, '<= 1.10'),
+            ('db_restore replace (module)', restore, '<= 1.10'),
         ]
         checksum = [
-            ('streaming sha256 inside db_backup custom', self.median('db_backup custom (hashing)'),
-             self.median('db_backup custom (module)')),
-            ('sha256 of the directory dump inside db_backup, 2 threads',
-             self.median('db_backup directory, jobs 2 (hashing)'),
-             self.median('db_backup directory, jobs 2 (module)')),
-            ('sha256 of the custom dump file (a second pass, page cache)', self.median('sha256 of the custom dump file'),
-             raw_dump),
-            ('checksum check before db_restore replace', self.median('db_restore replace (checksum check)'),
-             self.median('db_restore replace (module)')),
+            ('streaming sha256 inside db_backup custom', 'db_backup custom (hashing)', 'db_backup custom (module)'),
+            ('sha256 of the directory dump inside db_backup, 2 threads', 'db_backup directory, jobs 2 (hashing)',
+             'db_backup directory, jobs 2 (module)'),
+            ('sha256 of the custom dump file (a second pass, page cache)', 'sha256 of the custom dump file', dump),
+            ('checksum check before db_restore replace', 'db_restore replace (checksum check)',
+             'db_restore replace (module)'),
         ]
         lines = ['', 'Machine: %s, %d CPUs, Python %s; PostgreSQL %s; database %.2f GB; custom dump %.0f MB, '
-                 'directory dump %.0f MB; median of %d rounds; %s' % (
+                 'directory dump %.0f MB; %d rounds; %s' % (
                      platform.machine(), os.cpu_count(), platform.python_version(),
                      self.server.query(DB, 'SHOW server_version')[0]['server_version'],
                      self.extra.get('database_bytes', 0) / 1e9, self.extra['custom_bytes'] / 1e6,
-                     self.extra['directory_bytes'] / 1e6, self.args.rounds, time.strftime('%Y-%m-%d')), '',
-                 '| run | seconds | ratio to raw | goal |', '|---|---:|---:|---|']
-        for name, seconds, base, goal in rows:
-            ratio = '%.2fx' % (seconds / base) if base else ''
-            lines.append('| %s | %.1f | %s | %s |' % (name, seconds, ratio, goal))
-        lines += ['', '| checksum | seconds | share of |', '|---|---:|---:|']
-        for name, seconds, whole in checksum:
-            lines.append('| %s | %.2f | %.1f%% |' % (name, seconds, 100.0 * seconds / whole))
+                     self.extra['directory_bytes'] / 1e6, self.args.rounds, time.strftime('%Y-%m-%d')),
+                 'Without "(module)": whole ansible-playbook runs; "(module)": the time the module reports. Ratio: the '
+                 'median of the per-round ratios (each pair ran back to back), with their range.', '',
+                 '| run | median s | ratio to raw | range | goal |', '|---|---:|---:|---|---|']
+        for name, base, goal in rows:
+            ratio = spread = ''
+            if base:
+                values = self.ratios(name, base)
+                ratio = '%.2fx' % statistics.median(values)
+                spread = '%.2f-%.2f' % (min(values), max(values))
+            lines.append('| %s | %.1f | %s | %s | %s |' % (name, self.median(name), ratio, spread, goal))
+        lines += ['', '| checksum | median s | share of the run |', '|---|---:|---:|']
+        for name, key, whole in checksum:
+            lines.append('| %s | %.2f | %.1f%% |' % (name, self.median(key), 100.0 * self.median(key) / self.median(whole)))
         lines += ['', 'All runs (seconds): ' + json.dumps(dict((k, [round(v, 2) for v in vs]) for k, vs in sorted(self.times.items())))]
         print('\n'.join(lines), flush=True)
 
@@ -250,7 +263,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--scale', type=int, default=50, help='pgbench scale factor (about 15 MB each)')
     parser.add_argument('--text-rows', type=int, default=2500000, help='rows of the text table')
-    parser.add_argument('--rounds', type=int, default=2, help='runs of each measurement (the median is shown)')
+    parser.add_argument('--rounds', type=int, default=5, help='runs of each measurement')
     bench = Bench(parser.parse_args())
     try:
         bench.main()
