@@ -62,10 +62,12 @@ def tracking_schema(module):
         module.fail_json(msg=to_native(e))
 
 
-def connect(module, purpose, autocommit=False):
-    """Open a session to the blog database or fail the module saying where it could not connect."""
+def connect(module, purpose, autocommit=False, dbname=None):
+    """Open a session to the blog database (or to ``dbname`` on the same server) or fail the module
+    saying where it could not connect."""
     ensure_required_libs(module)
-    conn_params = get_conn_params(module, module.params, warn_db_default=False)
+    params = module.params if dbname is None else dict(module.params, login_db=dbname, db=None, database=None)
+    conn_params = get_conn_params(module, params, warn_db_default=False)
     conn_params.setdefault('application_name', application_name(purpose))
     conn, error = connect_to_db(module, dict(conn_params), autocommit=autocommit, fail_on_conn=False)
     if conn is None:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 CHUNK = 1024 * 1024
 
@@ -30,9 +31,14 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def tree_manifest(root):
-    """Manifest lines of the tree under ``root`` (not including root itself), sorted by path."""
+def tree_manifest(root, workers=1):
+    """Manifest lines of the tree under ``root`` (not including root itself), sorted by path.
+
+    With ``workers`` > 1 the files are hashed by that many threads (hashlib releases the GIL),
+    which pays off for trees of a few large files such as a directory-format dump.
+    """
     entries = []
+    files = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames.sort()
         for name in dirnames + filenames:
@@ -46,16 +52,22 @@ def tree_manifest(root):
                 entries.append((relative, 'd %s' % quoted))
             elif stat.S_ISREG(st.st_mode):
                 executable = 'x' if st.st_mode & stat.S_IXUSR else '-'
-                entries.append((relative, 'f %s %s %s' % (quoted, executable, file_sha256(path))))
+                files.append((relative, 'f %s %s ' % (quoted, executable), path))
             else:
                 raise ValueError('%s is neither a file, a directory nor a symlink' % path)
+    if workers > 1 and len(files) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            digests = list(pool.map(file_sha256, [path for _relative, _head, path in files]))
+    else:
+        digests = [file_sha256(path) for _relative, _head, path in files]
+    entries.extend((relative, head + digest) for (relative, head, _path), digest in zip(files, digests))
     # os.walk does not descend into symlinked directories, which are listed as links above.
     return [line for _relative, line in sorted(entries)]
 
 
-def tree_sha256(root):
+def tree_sha256(root, workers=1):
     """sha256 of the manifest of ``root``: equal trees, equal checksums."""
     digest = hashlib.sha256()
-    for line in tree_manifest(root):
+    for line in tree_manifest(root, workers):
         digest.update(line.encode('utf-8', 'surrogateescape') + b'\n')
     return digest.hexdigest()

@@ -49,3 +49,13 @@ def test_any_content_name_link_or_executable_change_changes_the_checksum(tmp_pat
         make_tree(root)
         change(root)
         assert tree_sha256(root) != reference, 'change %d went unnoticed' % number
+
+
+def test_hashing_with_several_threads_gives_the_same_manifest(tmp_path):
+    root = str(tmp_path / 'tree')
+    make_tree(root)
+    for number in range(20):
+        with open(os.path.join(root, 'static', 'f%02d.dat' % number), 'wb') as f:
+            f.write(os.urandom(1000 + number))
+    assert tree_manifest(root, workers=4) == tree_manifest(root)
+    assert tree_sha256(root, workers=4) == tree_sha256(root)

@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The backups of a backup directory: complete ones (a backup with a valid sidecar), newest
+first, and leftovers (``.partial`` files, dumps without a sidecar, sidecars without a dump),
+which are reported but never used. Also: which backup ``latest`` or a path means, and ages."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import re
+
+from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
+    PARTIAL_SUFFIX,
+    SIDECAR_SUFFIX,
+    parse_backup_name,
+)
+from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
+    InvalidSidecar,
+    read_sidecar,
+    sidecar_path,
+)
+
+_AGE = re.compile(r'^(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s?)?$', re.ASCII)
+_UNITS = (('w', 604800), ('d', 86400), ('h', 3600), ('m', 60), ('s', 1))
+
+
+class BackupNotFound(ValueError):
+    """No backup where the caller said there would be one."""
+
+
+class Backup:
+    """A complete backup: its dump (file or directory) and its validated sidecar."""
+
+    def __init__(self, path, sidecar):
+        self.path = path
+        self.name = os.path.basename(path)
+        self.sidecar_path = sidecar_path(path)
+        self.sidecar = sidecar
+        self.parsed = parse_backup_name(self.name)
+
+    @property
+    def key(self):
+        return self.parsed.key if self.parsed else (parse_timestamp(self.sidecar['timestamp']), 0)
+
+    def age_seconds(self, now=None):
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        return int((now - parse_timestamp(self.sidecar['timestamp'])).total_seconds())
+
+    def summary(self, now=None):
+        """What the info and restore modules return about the backup."""
+        content = self.sidecar
+        return dict(name=self.name, path=self.path, sidecar=self.sidecar_path, database=content['database'],
+                    format=content['format'], timestamp=content['timestamp'], age_seconds=self.age_seconds(now),
+                    size=content['size'], sha256=content['sha256'], label=content.get('label'),
+                    schema_version=content['schema_version'], schema_versions=content['schema_versions'],
+                    module_versions=content['module_versions'])
+
+
+def parse_timestamp(text):
+    """A sidecar timestamp (ISO 8601; ``Z`` or an offset) as an aware datetime."""
+    if text.endswith('Z'):
+        text = text[:-1] + '+00:00'
+    value = datetime.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value
+
+
+def utc_timestamp(when):
+    return when.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def scan_backups(directory, database=None):
+    """(complete backups newest first, leftovers) of ``directory``; with ``database``, only that
+    database's complete backups. A leftover is a dict: name, path, reason. A missing directory has none."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as e:
+        if not os.path.exists(directory):
+            return [], []
+        raise BackupNotFound('cannot list the backup directory %s: %s' % (directory, e))
+    complete, leftovers = [], []
+    present = set(names)
+    for name in names:
+        path = os.path.join(directory, name)
+        if name.endswith(PARTIAL_SUFFIX):
+            base = name[:-len(PARTIAL_SUFFIX)]
+            if parse_backup_name(base) or (base.endswith(SIDECAR_SUFFIX) and parse_backup_name(base[:-len(SIDECAR_SUFFIX)])):
+                leftovers.append(dict(name=name, path=path, reason='unfinished: a backup being written now, '
+                                      'or one that was interrupted'))
+            continue
+        if name.endswith(SIDECAR_SUFFIX):
+            base = name[:-len(SIDECAR_SUFFIX)]
+            if parse_backup_name(base) and base not in present:
+                leftovers.append(dict(name=name, path=path, reason='a sidecar without its backup'))
+            continue
+        if parse_backup_name(name) is None:
+            continue
+        try:
+            sidecar = read_sidecar(path)
+        except InvalidSidecar as e:
+            leftovers.append(dict(name=name, path=path, reason=str(e)))
+            continue
+        if database is None or sidecar['database'] == database:
+            complete.append(Backup(path, sidecar))
+    complete.sort(key=lambda backup: backup.key, reverse=True)
+    return complete, leftovers
+
+
+def resolve_backup(spec, directory=None, database=None):
+    """The Backup that ``spec`` names: ``latest`` (the newest complete backup of ``database`` in
+    ``directory``), or the path of a backup (or of its sidecar). Raises BackupNotFound or InvalidSidecar."""
+    if spec == 'latest':
+        if not directory:
+            raise BackupNotFound('backup=latest needs backup_dir, the directory to look in')
+        complete, _leftovers = scan_backups(directory, database)
+        if not complete:
+            raise BackupNotFound('there is no complete backup%s in %s'
+                                 % (" of database '%s'" % database if database else '', directory))
+        return complete[0]
+    path = spec.rstrip(os.sep) or spec
+    if directory and not os.path.isabs(path):
+        path = os.path.join(directory, path)
+    if path.endswith(SIDECAR_SUFFIX) and parse_backup_name(os.path.basename(path)[:-len(SIDECAR_SUFFIX)]):
+        path = path[:-len(SIDECAR_SUFFIX)]
+    if not os.path.lexists(path):
+        if os.path.lexists(sidecar_path(path)):
+            raise BackupNotFound('the backup %s is missing although its sidecar %s exists' % (path, sidecar_path(path)))
+        raise BackupNotFound('the backup %s does not exist' % path)
+    return Backup(path, read_sidecar(path))
+
+
+def parse_age(text):
+    """Seconds in an age such as ``1d``, ``26h``, ``1d12h``, ``90m``, ``3600s`` or ``3600``; raises ValueError."""
+    compact = str(text).replace(' ', '').lower()
+    match = _AGE.fullmatch(compact)
+    if not compact or not match:
+        raise ValueError("invalid max_age %r: expected a duration such as '1d', '26h', '1d12h', '90m' or a number "
+                         "of seconds" % (text,))
+    seconds = sum(int(match.group(unit) or 0) * factor for unit, factor in _UNITS)
+    if seconds <= 0:
+        raise ValueError('invalid max_age %r: it must be longer than 0 seconds' % (text,))
+    return seconds
+
+
+def describe_age(seconds):
+    """An age for people: its largest unit and the next one, ``1d 6h``, ``2h 5m``, ``40s``."""
+    seconds = max(0, int(seconds))
+    for index, (unit, factor) in enumerate(_UNITS[1:], 1):
+        if seconds >= factor or unit == 's':
+            count, rest = divmod(seconds, factor)
+            text = '%d%s' % (count, unit)
+            if unit != 's':
+                next_unit, next_factor = _UNITS[index + 1]
+                if rest // next_factor:
+                    text += ' %d%s' % (rest // next_factor, next_unit)
+            return text
