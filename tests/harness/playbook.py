@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import textwrap
 
@@ -138,13 +139,20 @@ class RunningPlaybook:
                 pass
 
     def wait(self, timeout=None):
+        streamed = []
+        if self.proc.stdout is not None:
+            # stream: show each line as it comes and keep it for the result.
+            for line in self.proc.stdout:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                streamed.append(line)
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             self.proc.wait()
             raise
-        output = ''
+        output = ''.join(streamed)
         if self.output_path:
             with open(self.output_path) as f:
                 output = f.read()
@@ -157,7 +165,8 @@ def start_playbook(playbook, workdir, inventory=None, extra_vars=None, check=Fal
                    args=(), stream=False):
     """Start ``ansible-playbook`` on ``playbook``; extra vars travel in a 0600 file, never in argv.
 
-    The output goes to a file of ``workdir`` (with ``stream``, to this process's stdout).
+    The output goes to a file of ``workdir`` (with ``stream``, to this process's stdout as well, while
+    ``wait`` collects it).
     """
     os.makedirs(workdir, exist_ok=True)
     # Unique names: tests run several ansible-playbook processes at once in one directory.
@@ -180,7 +189,7 @@ def start_playbook(playbook, workdir, inventory=None, extra_vars=None, check=Fal
         argv.append('--diff')
     argv += list(args)
     output_path = None
-    output = None
+    output = subprocess.PIPE
     if not stream:
         fd, output_path = tempfile.mkstemp(prefix='output-', suffix='.log', dir=workdir)
         output = os.fdopen(fd, 'w')
@@ -188,7 +197,7 @@ def start_playbook(playbook, workdir, inventory=None, extra_vars=None, check=Fal
         proc = subprocess.Popen(argv, cwd=workdir, env=ansible_env(dict(env or {}, BLOGOPS_CAPTURE=capture)),
                                 stdout=output, stderr=subprocess.STDOUT, universal_newlines=True)
     finally:
-        if output is not None:
+        if output is not subprocess.PIPE:
             output.close()
     return RunningPlaybook(argv, proc, capture, output_path)
 
