@@ -13,8 +13,8 @@ module: module_version_info
 short_description: Read the recorded versions of blog modules and their history
 version_added: 0.1.0
 description:
-  - Returns the C(module_version) rows of one blog module or of all, and on request their
-    C(module_version_history) rows, newest first.
+  - Returns the C(module_version) rows of one blog module or of all, the deploys of them in progress, and on
+    request their C(module_version_history) rows, newest first.
   - Never writes. A database without tracking tables reads as one where nothing is recorded yet.
 options:
   module_name:
@@ -76,6 +76,13 @@ modules:
       checksum: "sha256:9f2c..."
       updated_at: "2026-11-24T10:00:00.123456+00:00"
       updated_by: deploy
+in_progress:
+  description:
+    - History rows with status C(deploying), oldest first. Such a row is a deploy running now, or one that was killed
+      (see M(blogops.release.deployment)).
+  returned: always
+  type: list
+  elements: dict
 history:
   description: History rows, newest first.
   returned: when O(history=true)
@@ -104,6 +111,7 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
+from ansible_collections.blogops.release.plugins.module_utils.deploy_history import deploys_in_progress
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_history, fetch_module_versions
 from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
@@ -129,12 +137,13 @@ def main():
     schema = tracking_schema(module)
 
     conn = connect(module, 'module_version_info')
-    result = dict(changed=False, modules={})
+    result = dict(changed=False, modules={}, in_progress=[])
     try:
         cursor = dict_cursor(conn)
         exists = tracking_tables_exist(cursor, schema)
         if exists:
             result['modules'] = fetch_module_versions(cursor, schema, name)
+            result['in_progress'] = deploys_in_progress(cursor, schema, name)
         if module.params['history']:
             result['history'] = fetch_history(cursor, schema, name, module.params['history_limit']) if exists else []
         conn.rollback()

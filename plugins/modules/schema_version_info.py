@@ -75,6 +75,14 @@ modules:
       applied_at: "2026-11-24T10:00:00.123456+00:00"
       execution_ms: 4
       success: true
+failed:
+  description:
+    - For each blog module with unresolved failures, its failed rows that are still the newest row of their version
+      (a script that failed outside a transaction may have left part of its work; see M(blogops.release.migrate)
+      O(blogops.release.migrate#module:state=repair)).
+  returned: always
+  type: dict
+  sample: {"comments": [{"version": "1.2", "script": "V1.2__index_concurrently.sql", "success": false}]}
 database:
   description: The newest C(schema_version) row of the database, or null when there is none.
   returned: always
@@ -107,6 +115,7 @@ from ansible_collections.blogops.release.plugins.module_utils.schema_history imp
     current_versions,
     fetch_newest_schema_row,
     fetch_schema_rows,
+    unresolved_failures,
 )
 from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
 
@@ -128,12 +137,16 @@ def main():
     schema = tracking_schema(module)
 
     conn = connect(module, 'schema_version_info')
-    result = dict(changed=False, modules={}, database=None)
+    result = dict(changed=False, modules={}, database=None, failed={})
     try:
         cursor = dict_cursor(conn)
         if tracking_tables_exist(cursor, schema):
             rows = fetch_schema_rows(cursor, schema, name)
             result['modules'] = current_versions(rows)
+            for module_name in sorted(set(row['module_name'] for row in rows)):
+                failures = unresolved_failures([row for row in rows if row['module_name'] == module_name])
+                if failures:
+                    result['failed'][module_name] = failures
             result['database'] = fetch_newest_schema_row(cursor, schema)
         else:
             rows = []
