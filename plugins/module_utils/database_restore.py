@@ -10,6 +10,10 @@ it lands completely or not at all. ``new`` restores into a database it creates, 
 a scratch database that is dropped afterwards whatever happens; a new database whose restore
 failed is dropped too. After the restore, the schema and blog module versions of the restored
 database must be the sidecar's.
+
+``replace`` keeps the audit trail: the module_version_history rows of the database before the
+restore are put back after it (rows the backup holds take the newer values), so that restoring
+the backup of a failed deploy does not erase the record of that deploy.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +31,14 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar imp
 )
 from ansible_collections.blogops.release.plugins.module_utils.connection import dict_cursor
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident
+from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import (
+    ensure_tracking_tables,
+    table,
+    tracking_tables_exist,
+)
+
+HISTORY_COLUMNS = ('id', 'module_name', 'from_version', 'to_version', 'status', 'backup', 'started_at', 'finished_at',
+                   'actor', 'message')
 
 MODES = ('replace', 'verify', 'new')
 SCRATCH_PREFIX = 'blogops_verify_'
@@ -88,6 +100,42 @@ class DatabaseRestore:
         finally:
             conn.close()
 
+    def read_history(self, dbname):
+        """The module_version_history rows of a database, or [] without tracking tables."""
+        conn = self.connect(dbname, False)
+        try:
+            cursor = dict_cursor(conn)
+            if not tracking_tables_exist(cursor, self.schema):
+                return []
+            cursor.execute('SELECT %s FROM %s ORDER BY id' % (', '.join(HISTORY_COLUMNS),
+                                                               table(self.schema, 'module_version_history')))
+            rows = [dict(row) for row in cursor.fetchall()]
+            conn.rollback()
+            return rows
+        finally:
+            conn.close()
+
+    def put_history_back(self, dbname, rows):
+        """Insert or update the rows read before the restore; returns how many there were."""
+        if not rows:
+            return 0
+        conn = self.connect(dbname, False)
+        try:
+            cursor = dict_cursor(conn)
+            ensure_tracking_tables(cursor, self.schema)
+            history = table(self.schema, 'module_version_history')
+            statement = ('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO UPDATE SET %s'
+                         % (history, ', '.join(HISTORY_COLUMNS), ', '.join(['%s'] * len(HISTORY_COLUMNS)),
+                            ', '.join('%s = EXCLUDED.%s' % (c, c) for c in HISTORY_COLUMNS[1:])))
+            for row in rows:
+                cursor.execute(statement, [row[c] for c in HISTORY_COLUMNS])
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%%s, 'id'), (SELECT max(id) FROM %s))" % history,
+                           (history,))
+            conn.commit()
+            return len(rows)
+        finally:
+            conn.close()
+
     def database_exists(self, admin, name):
         cursor = dict_cursor(admin)
         cursor.execute('SELECT 1 AS found FROM pg_database WHERE datname = %s', (name,))
@@ -143,9 +191,11 @@ class DatabaseRestore:
 
         admin = self.connect(self.database, True)
         try:
+            history = []
             if self.mode == 'replace':
                 target = self.database
                 result['before'] = self.versions_of(target)
+                history = self.read_history(target)
             elif self.mode == 'new':
                 target = self.target_db
                 if self.database_exists(admin, target):
@@ -158,6 +208,7 @@ class DatabaseRestore:
             if self.check_mode:
                 return result
             self._restore(admin, target, expected)
+            result['history_kept'] = self.put_history_back(target, history)
         finally:
             admin.close()
         result['timings']['restore_seconds'] = round(time.perf_counter() - started - checksum_seconds, 3)

@@ -20,7 +20,8 @@ description:
     the restored database must be the sidecar's; otherwise the task fails.
   - O(mode=replace) restores over O(login_db) in one transaction (C(pg_restore --clean --if-exists
     --single-transaction), or for plain SQL C(psql --single-transaction -v ON_ERROR_STOP=1), which stops at the first
-    error). The database ends up restored, or as it was.
+    error). The database ends up restored, or as it was. The C(module_version_history) rows it held before are put
+    back afterwards: restoring the backup of a failed deploy keeps the record of that deploy.
   - O(mode=verify) restores into a new scratch database C(blogops_verify_<random>), compares its versions with the
     sidecar and drops it, also when anything fails. It proves the backup restorable without touching the database.
   - O(mode=new) creates O(target_db) (with the encoding and locale of the backed-up database) and restores into it;
@@ -124,6 +125,13 @@ database:
   returned: always
   type: str
   sample: blog
+history_kept:
+  description:
+    - With O(mode=replace), how many C(module_version_history) rows of the database before the restore were put back
+      after it. The audit trail survives a restore, including the record of the deploy whose rollback restored it.
+  returned: with O(mode=replace), not in check mode
+  type: int
+  sample: 12
 scratch_database:
   description: With O(mode=verify), the name of the scratch database, which no longer exists.
   returned: when O(mode=verify)

@@ -89,6 +89,12 @@ class PlaybookRun:
         record = found[-1]
         return dict(record['result'], _status=record['status'])
 
+    @property
+    def stats(self):
+        """What set_stats published for the whole run (per_host: false), or {}."""
+        found = [r['result'] for r in self.results if r['status'] == 'stats']
+        return (found[-1].get('_run') or {}) if found else {}
+
     def failed_results(self):
         return [r for r in self.results if r['status'] == 'failed' and not r.get('ignore_errors')]
 

@@ -12,7 +12,8 @@ type: aggregate
 short_description: Write every task result as a JSON line, for the test suite
 description:
   - Appends one JSON object per task result (host, task name, action, status, result) to the file named by the
-    environment variable E(BLOGOPS_CAPTURE). Used by the tests to assert on returned values.
+    environment variable E(BLOGOPS_CAPTURE), and at the end the custom stats (C(set_stats)) with status C(stats).
+    Used by the tests to assert on returned values.
 options: {}
 '''
 
@@ -49,3 +50,9 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_unreachable(self, result):
         self._write('unreachable', result)
+
+    def v2_playbook_on_stats(self, stats):
+        path = os.environ.get('BLOGOPS_CAPTURE')
+        if path:
+            with open(path, 'a') as f:
+                f.write(json.dumps(dict(host='', task='', action='', status='stats', result=stats.custom), default=str) + '\n')
