@@ -75,7 +75,7 @@ modules:
       applied_at: "2026-11-24T10:00:00.123456+00:00"
       execution_ms: 4
       success: true
-failed:
+failures:
   description:
     - For each blog module with unresolved failures, its failed rows that are still the newest row of their version
       (a script that failed outside a transaction may have left part of its work; see M(blogops.release.migrate)
@@ -137,7 +137,7 @@ def main():
     schema = tracking_schema(module)
 
     conn = connect(module, 'schema_version_info')
-    result = dict(changed=False, modules={}, database=None, failed={})
+    result = dict(changed=False, modules={}, database=None, failures={})
     try:
         cursor = dict_cursor(conn)
         if tracking_tables_exist(cursor, schema):
@@ -146,7 +146,7 @@ def main():
             for module_name in sorted(set(row['module_name'] for row in rows)):
                 failures = unresolved_failures([row for row in rows if row['module_name'] == module_name])
                 if failures:
-                    result['failed'][module_name] = failures
+                    result['failures'][module_name] = failures
             result['database'] = fetch_newest_schema_row(cursor, schema)
         else:
             rows = []

@@ -78,7 +78,9 @@ class PlaybookRun:
         return self.returncode == 0
 
     def results_of(self, task, host=None):
-        return [r for r in self.results if r['task'] == task and (host is None or r['host'] == host)]
+        """Results of the task named ``task``; a role's task matches with or without its ``role : `` prefix."""
+        return [r for r in self.results if (r['task'] == task or r['task'].endswith(' : ' + task))
+                and (host is None or r['host'] == host)]
 
     def result(self, task, host=None):
         """The result dict of the (last run of the) task named ``task``; fails loudly when absent."""

@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A blog to deploy in tests: a source tree (a copy of examples/blog), a release root, a backup
+directory, real deploy playbook runs, and snapshots of everything a failed deploy must not change."""
+
+import os
+import shutil
+
+from harness.playbook import ROOT
+
+SAMPLE = os.path.join(ROOT, 'examples', 'blog')
+PLAYBOOKS = os.path.join(ROOT, 'playbooks')
+
+
+class Blog:
+    def __init__(self, tmp_path, ansible, database, inventory=None):
+        self.tmp = tmp_path
+        self.ansible = ansible
+        self.db = database
+        self.inventory = inventory
+        self.source = str(tmp_path / 'source')
+        self.release_root = str(tmp_path / 'srv' / 'blog')
+        self.backup_dir = str(tmp_path / 'backups')
+        shutil.copytree(os.path.join(SAMPLE, 'base'), self.source)
+
+    def overlay(self, change):
+        """Lay a later release of examples/blog over the source."""
+        shutil.copytree(os.path.join(SAMPLE, change), self.source, dirs_exist_ok=True)
+
+    def write(self, module, files):
+        """Add or replace files of a blog module in the source; None removes one."""
+        for name, content in files.items():
+            path = os.path.join(self.source, 'modules', module, name)
+            if content is None:
+                os.unlink(path)
+                continue
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, 'w') as f:
+                f.write(content)
+
+    def set_version(self, module, version, requires=None):
+        lines = ['name: %s' % module, 'version: %s' % version]
+        if requires:
+            lines.append('requires:')
+            lines.extend('  %s: "%s"' % item for item in sorted(requires.items()))
+        self.write(module, {'module.yml': '\n'.join(lines) + '\n'})
+
+    def playbook(self, name, check=False, **extra):
+        variables = dict(blog_source_root=self.source, blog_release_root=self.release_root,
+                         blog_backup_dir=self.backup_dir)
+        variables.update(extra)
+        return self.ansible.playbook(os.path.join(PLAYBOOKS, name + '.yml'), extra_vars=variables, check=check,
+                                     inventory=self.inventory)
+
+    def deploy(self, module, version=None, check=False, **extra):
+        if version:
+            extra['blog_version'] = version
+        return self.playbook('deploy', check=check, blog_module=module, **extra)
+
+    # What a deploy must leave as it found it when it fails.
+
+    def links(self, module, root=None):
+        base = os.path.join(root or self.release_root, module)
+        return dict((name, os.readlink(os.path.join(base, name)) if os.path.islink(os.path.join(base, name)) else None)
+                    for name in ('current', 'previous'))
+
+    def releases(self, module, root=None):
+        path = os.path.join(root or self.release_root, module, 'releases')
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+
+    def tables(self):
+        return [r['table_name'] for r in self.db.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")]
+
+    def snapshot(self, module='comments', roots=None):
+        """Data, schema, tracking tables and release directories, for before/after comparisons."""
+        data = {}
+        for name in self.tables():
+            if name == 'module_version':
+                # What the row says; updated_at and updated_by tell when and who last wrote it.
+                data[name] = self.db.query('SELECT module_name, version, schema_version, dependencies, checksum '
+                                           'FROM module_version ORDER BY 1')
+            elif name not in ('module_version_history', 'schema_version'):
+                data[name] = self.db.query('SELECT * FROM "%s" ORDER BY 1' % name)
+        return dict(
+            data=data,
+            columns=self.db.query("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                                  "WHERE table_schema = 'public' ORDER BY 1, 2"),
+            indexes=self.db.query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"),
+            constraints=self.db.query("SELECT conname FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+                                      "ORDER BY 1"),
+            schema_versions=self.schema_versions(),
+            files=dict((root, dict(links=self.links(module, root), releases=self.releases(module, root)))
+                       for root in (roots or [self.release_root])),
+        )
+
+    def schema_versions(self):
+        """The applied schema versions of each blog module, replayed from schema_version."""
+        if 'schema_version' not in self.tables():
+            return {}
+        applied = {}
+        for row in self.db.query('SELECT module_name, version, kind, success FROM schema_version ORDER BY id'):
+            versions = applied.setdefault(row['module_name'], set())
+            if row['success'] and row['kind'] in ('migrate', 'baseline'):
+                versions.add(row['version'])
+            elif row['success'] and row['kind'] == 'undo':
+                versions.discard(row['version'])
+        return dict((k, sorted(v)) for k, v in applied.items())
+
+    def history(self, module):
+        return self.db.query('SELECT from_version, to_version, status, backup, message FROM module_version_history '
+                             'WHERE module_name = %s ORDER BY id', (module,))
