@@ -183,7 +183,8 @@ class Bench:
         self.custom = self.directory = None
         for number in range(1, self.args.rounds + 1):
             log('round %d of %d: backups' % (number, self.args.rounds))
-            steps = [self.raw_dump, self.raw_directory_dump, self.module_custom, self.module_directory]
+            steps = [self.raw_dump, self.raw_directory_dump, self.module_custom, self.module_directory,
+                     self.playbook_start_up]
             # Each round alternates which side runs first, so neither always finds the caches warmed by the other.
             for step in steps if number % 2 else steps[::-1]:
                 step()
@@ -194,6 +195,11 @@ class Bench:
             for step in steps if number % 2 else steps[::-1]:
                 step()
         self.report()
+
+    def playbook_start_up(self):
+        """What any task costs as a whole ansible-playbook run: a play with one ping."""
+        seconds, _result = self.playbook('- name: Ping\n  ansible.builtin.ping:\n', 'Ping')
+        self.record('ansible-playbook with one ping task', seconds)
 
     def module_custom(self):
         self.custom = self.module_backup('custom')
@@ -220,6 +226,7 @@ class Bench:
             (restore, None, ''),
             ('db_restore replace', restore, '<= 1.10'),
             ('db_restore replace (module)', restore, '<= 1.10'),
+            ('ansible-playbook with one ping task', None, '(fixed cost of any run)'),
         ]
         checksum = [
             ('streaming sha256 inside db_backup custom', 'db_backup custom (hashing)', 'db_backup custom (module)'),
