@@ -41,7 +41,7 @@ def make_tree(root, count):
             data = rng.getrandbits(8 * 20000).to_bytes(20000, 'little')
             name = 'image%d.png' % number
         else:
-            data = (' '.join(rng.choice(words) for _ in range(900)) + '\n').encode()
+            data = (' '.join(rng.choice(words) for _word in range(900)) + '\n').encode()
             name = 'file%d.js' % number
         with open(os.path.join(directory, name), 'wb') as f:
             f.write(data)

@@ -128,8 +128,8 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     failed = [what for what, ok in demo.checks if not ok]
-    print('\ndemo: %d of %d checks passed%s' % (len(demo.checks) - len(failed), len(demo.checks),
-                                                 '' if not failed else '; FAILED: ' + '; '.join(failed)))
+    summary = '' if not failed else '; FAILED: ' + '; '.join(failed)
+    print('\ndemo: %d of %d checks passed%s' % (len(demo.checks) - len(failed), len(demo.checks), summary))
     return 1 if failed else 0
 
 

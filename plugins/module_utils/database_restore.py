@@ -107,8 +107,8 @@ class DatabaseRestore:
             cursor = dict_cursor(conn)
             if not tracking_tables_exist(cursor, self.schema):
                 return []
-            cursor.execute('SELECT %s FROM %s ORDER BY id' % (', '.join(HISTORY_COLUMNS),
-                                                               table(self.schema, 'module_version_history')))
+            history = table(self.schema, 'module_version_history')
+            cursor.execute('SELECT %s FROM %s ORDER BY id' % (', '.join(HISTORY_COLUMNS), history))
             rows = [dict(row) for row in cursor.fetchall()]
             conn.rollback()
             return rows

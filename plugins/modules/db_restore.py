@@ -21,7 +21,7 @@ description:
   - O(mode=replace) restores over O(login_db) in one transaction (C(pg_restore --clean --if-exists
     --single-transaction), or for plain SQL C(psql --single-transaction -v ON_ERROR_STOP=1), which stops at the first
     error). The database ends up restored, or as it was. The C(module_version_history) rows it held before are put
-    back afterwards: restoring the backup of a failed deploy keeps the record of that deploy.
+    back afterwards, so restoring the backup of a failed deploy keeps the record of that deploy.
   - O(mode=verify) restores into a new scratch database C(blogops_verify_<random>), compares its versions with the
     sidecar and drops it, also when anything fails. It proves the backup restorable without touching the database.
   - O(mode=new) creates O(target_db) (with the encoding and locale of the backed-up database) and restores into it;

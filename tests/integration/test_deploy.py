@@ -90,8 +90,8 @@ def test_upgrade_keeps_the_previous_release_as_rollback_target(deployed):
     assert links['previous'] == old and links['current'] != old and links['current'].startswith('releases/1.1.0-')
     assert deployed.schema_versions()['comments'] == ['1', '1.1', '1.2']
     assert [c['column_name'] for c in deployed.snapshot()['columns'] if c['table_name'] == 'comments'].count('author') == 1
-    assert [(h['to_version'], h['status']) for h in deployed.history('comments')] == [('1.0.0', 'deployed'),
-                                                                                   ('1.1.0', 'deployed')]
+    history = [(h['to_version'], h['status']) for h in deployed.history('comments')]
+    assert history == [('1.0.0', 'deployed'), ('1.1.0', 'deployed')]
 
 
 def test_check_mode_runs_the_chain_and_changes_nothing(deployed):
