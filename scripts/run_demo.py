@@ -8,7 +8,8 @@
 2. upgrade comments to 1.1.0 (two migrations);
 3. deploy comments 1.2.0, whose second migration fails: the deploy must fail and leave the
    files, the schema, the data and the tracking tables exactly as 1.1.0 left them;
-4. print the status report.
+4. print the status report, and write it as an HTML page (BLOGOPS_DEMO_STATUS_HTML, by default
+   blogops-demo-status.html in the temporary directory) that stays after the demo.
 
 Each step's outcome is checked against the database and the release directory, not taken
 from the exit code alone; the demo fails when one is not what it should be.
@@ -27,6 +28,7 @@ from harness.playbook import run_playbook  # noqa: E402
 from harness.postgres_server import HarnessError, suite_server  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, 'examples', 'blog')
+STATUS_HTML = os.environ.get('BLOGOPS_DEMO_STATUS_HTML') or os.path.join(tempfile.gettempdir(), 'blogops-demo-status.html')
 PLAYBOOKS = os.path.join(ROOT, 'playbooks')
 
 
@@ -116,8 +118,9 @@ def main():
                    history and history[0]['to_version'] == '1.2.0' and history[0]['status'] in ('rolled_back', 'failed'))
 
         status_json = os.path.join(workdir, 'status.json')
-        run = demo.playbook('status', 'status report', blog_status_json=status_json)
-        demo.check('status report written', run.ok and os.path.exists(status_json))
+        run = demo.playbook('status', 'status report', blog_status_json=status_json, blog_status_html=STATUS_HTML)
+        demo.check('status report written, as JSON and as %s' % STATUS_HTML,
+                   run.ok and os.path.exists(status_json) and os.path.exists(STATUS_HTML))
         if os.path.exists(status_json):
             with open(status_json) as f:
                 report = json.load(f)

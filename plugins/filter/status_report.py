@@ -7,12 +7,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.blogops.release.plugins.plugin_utils.status_report import build_report, report_text
+from ansible_collections.blogops.release.plugins.plugin_utils.status_report import build_report, report_html, report_text
 
 
-def status_report(modules, schema, history, host_releases, generated_at=None):
+def status_report(modules, schema, history, host_releases, generated_at=None, backups=None):
     try:
-        return build_report(modules or {}, schema or {}, history or [], host_releases or {}, generated_at)
+        return build_report(modules or {}, schema or {}, history or [], host_releases or {}, generated_at, backups)
     except (KeyError, TypeError, AttributeError) as e:
         raise AnsibleFilterError('blogops.release.status_report: unexpected input: %s' % e)
 
@@ -24,6 +24,13 @@ def status_text(report):
         raise AnsibleFilterError('blogops.release.status_text expects what status_report returns: %s' % e)
 
 
+def status_html(report):
+    try:
+        return report_html(report)
+    except (KeyError, TypeError) as e:
+        raise AnsibleFilterError('blogops.release.status_html expects what status_report returns: %s' % e)
+
+
 class FilterModule(object):
     def filters(self):
-        return {'status_report': status_report, 'status_text': status_text}
+        return {'status_report': status_report, 'status_text': status_text, 'status_html': status_html}

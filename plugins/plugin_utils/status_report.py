@@ -2,19 +2,24 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The version matrix of blog modules x hosts, with schema versions and the last deploys."""
+"""The version matrix of blog modules x hosts, with schema versions and the last deploys, as data,
+as plain text and as a self-contained HTML page (no external assets)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+import html
 
-def build_report(modules, schema, history, host_releases, generated_at=None):
+
+def build_report(modules, schema, history, host_releases, generated_at=None, backups=None):
     """Assemble the report from what the info modules and ``release state=query`` returned.
 
     ``modules``: module_version rows by name; ``schema``: schema_version_info's ``modules`` and
-    ``database``; ``history``: module_version_history rows, newest first; ``host_releases``:
-    {host: {blog module: release query result}}.
+    ``database`` (and ``history``, newest first); ``history``: module_version_history rows, newest
+    first; ``host_releases``: {host: {blog module: release query result}}; ``backups``: the
+    ``backups`` that backup_info returned (with ``state`` when verified), or None.
     """
     hosts = sorted(host_releases)
     names = sorted(set(modules) | set(m for releases in host_releases.values() for m in releases))
@@ -47,6 +52,8 @@ def build_report(modules, schema, history, host_releases, generated_at=None):
         database_schema=dict(module=newest.get('module_name'), version=newest.get('version'),
                              applied_at=newest.get('applied_at')) if newest else None,
         history=history,
+        schema_history=schema.get('history') or [],
+        backups=backups,
     )
 
 
@@ -83,3 +90,158 @@ def report_text(report):
         applied = (schema['applied_at'] or '')[:19].replace('T', ' ')
         text += '\n\ndatabase schema: %s V%s (applied %s)' % (schema['module'], schema['version'], applied)
     return text
+
+
+STYLE = """
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#1d2330;background:#fafbfc}
+h1{font-size:1.5rem;margin:0 0 .2rem}
+h2{font-size:1.1rem;margin:2rem 0 .6rem;border-bottom:1px solid #d8dde6;padding-bottom:.3rem}
+h3{font-size:1rem;margin:1rem 0 .4rem}
+.meta{color:#5b6475;margin:0 0 1rem}
+table{border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0001}
+th,td{padding:.35rem .8rem;border:1px solid #e1e5ec;text-align:left;vertical-align:top}
+th{background:#f0f2f6;font-weight:600}
+td.drift{background:#fff1d6;font-weight:600;color:#8a4b00}
+.outcome{display:inline-block;padding:0 .5rem;border-radius:.6rem;font-size:.85em;font-weight:600}
+.deployed,.verified{background:#dff5e3;color:#1e6b32}
+.rolled_back{background:#fde2e1;color:#9b1c1c}
+.failed,.corrupt{background:#fbd5d5;color:#7f1212}
+.deploying{background:#e3ecfd;color:#1d4ed8}
+.unknown{background:#eef0f3;color:#5b6475}
+.timeline{list-style:none;padding:0 0 0 1rem;margin:0;border-left:3px solid #c9d1de}
+.timeline li{margin:0 0 .7rem;position:relative;background:none}
+.timeline li::before{content:"";position:absolute;left:-1.45rem;top:.35rem;width:.7rem;height:.7rem;border-radius:50%;background:#c9d1de}
+.timeline li.status-deployed::before{background:#2f9e4f}
+.timeline li.status-rolled_back::before,.timeline li.status-failed::before{background:#d13c3c}
+.timeline li.status-deploying::before{background:#1d4ed8}
+.when{color:#5b6475;font-size:.9em}
+.msg{color:#3b4252;font-size:.9em;margin-top:.15rem}
+code{font:12px ui-monospace,Menlo,monospace}
+"""
+
+
+def _count(number, noun):
+    return '%d %s%s' % (number, noun, '' if number == 1 else 's')
+
+
+def _e(value):
+    return html.escape('' if value is None else str(value))
+
+
+def _moment(text):
+    return (text or '')[:19].replace('T', ' ')
+
+
+def _duration(entry):
+    try:
+        started = datetime.datetime.strptime(entry['started_at'][:19], '%Y-%m-%dT%H:%M:%S')
+        finished = datetime.datetime.strptime(entry['finished_at'][:19], '%Y-%m-%dT%H:%M:%S')
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (finished - started).total_seconds()
+
+
+def _size(count):
+    count = float(count or 0)
+    for unit in ('B', 'KB', 'MB'):
+        if count < 1024:
+            return '%.0f %s' % (count, unit) if unit == 'B' else '%.1f %s' % (count, unit)
+        count /= 1024
+    return '%.1f GB' % count
+
+
+def _age(seconds):
+    seconds = int(seconds or 0)
+    if seconds < 3600:
+        return '%d min' % (seconds // 60)
+    if seconds < 86400:
+        return '%.1f h' % (seconds / 3600.0)
+    return '%.1f days' % (seconds / 86400.0)
+
+
+def _matrix_html(report):
+    out = ['<h2>Versions</h2><table id="matrix"><thead><tr><th>blog module</th><th>recorded</th><th>schema</th>']
+    out.extend('<th>%s</th>' % _e(host) for host in report['hosts'])
+    out.append('</tr></thead><tbody>')
+    for row in report['modules']:
+        out.append('<tr data-module="%s"><th>%s</th><td>%s</td><td>%s</td>'
+                   % (_e(row['module']), _e(row['module']), _e(row['version'] or '-'), _e(row['schema_version'] or '-')))
+        for host in report['hosts']:
+            cell = row['hosts'][host]
+            css = ' class="drift" title="the live release differs from the recorded version"' if cell['drift'] else ''
+            out.append('<td%s data-host="%s">%s</td>' % (css, _e(host), _e(cell['version'] or '-')))
+        out.append('</tr>')
+    out.append('</tbody></table>')
+    return out
+
+
+def _schema_html(report):
+    out = ['<h2>Schema history</h2>']
+    by_module = {}
+    for entry in reversed(report.get('schema_history') or []):
+        by_module.setdefault(entry['module_name'], []).append(entry)
+    if not by_module:
+        out.append('<p class="meta">no schema change recorded</p>')
+    for name in sorted(by_module):
+        out.append('<h3>%s</h3><table class="schema" data-module="%s"><thead><tr><th>#</th><th>version</th><th>kind</th>'
+                   '<th>script</th><th>applied</th><th>ms</th><th>ok</th></tr></thead><tbody>' % (_e(name), _e(name)))
+        for entry in by_module[name]:
+            ok = 'yes' if entry.get('success') else '<span class="outcome failed">failed</span>'
+            out.append('<tr><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td></tr>'
+                       % (_e(entry.get('id')), _e(entry['version']), _e(entry['kind']), _e(entry.get('script')),
+                          _e(_moment(entry.get('applied_at'))), _e(entry.get('execution_ms')), ok))
+        out.append('</tbody></table>')
+    return out
+
+
+def _deploys_html(report):
+    out = ['<h2>Deploys</h2><ol class="timeline" id="deploys">']
+    for entry in report['history']:
+        status = entry.get('status') or 'unknown'
+        duration = _duration(entry)
+        message = entry.get('message') if status != 'deployed' else None
+        out.append('<li class="status-%s" data-id="%s"><span class="outcome %s">%s</span> <strong>%s</strong> %s &rarr; %s '
+                   '<span class="when">%s by %s%s</span>%s</li>'
+                   % (_e(status), _e(entry.get('id')), _e(status), _e(status.replace('_', ' ')), _e(entry['module_name']),
+                      _e(entry.get('from_version') or '(none)'), _e(entry.get('to_version') or '(none)'),
+                      _e(_moment(entry.get('started_at'))), _e(entry.get('actor')),
+                      ', took %.0f s' % duration if duration is not None else '',
+                      '<div class="msg">%s</div>' % _e(message) if message else ''))
+    out.append('</ol>')
+    return out
+
+
+def _backups_html(report):
+    out = ['<h2>Backups</h2>']
+    backups = report.get('backups')
+    if backups is None:
+        out.append('<p class="meta">not read</p>')
+        return out
+    if not backups:
+        out.append('<p class="meta">no complete backup</p>')
+        return out
+    out.append('<table id="backups"><thead><tr><th>backup</th><th>taken</th><th>age</th><th>size</th><th>schema</th>'
+               '<th>label</th><th>state</th></tr></thead><tbody>')
+    for backup in backups:
+        state = backup.get('state') or 'unknown'
+        out.append('<tr><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>'
+                   '<td><span class="outcome %s">%s</span></td></tr>'
+                   % (_e(backup['name']), _e(_moment(backup.get('timestamp'))), _e(_age(backup.get('age_seconds'))),
+                      _e(_size(backup.get('size'))), _e(backup.get('schema_version') or '-'), _e(backup.get('label')),
+                      _e(state), _e(state)))
+    out.append('</tbody></table>')
+    return out
+
+
+def report_html(report):
+    """The report as one self-contained HTML page: the matrix with drift highlighted, the schema
+    history per blog module, the deploys as a timeline with outcome and duration, the backups."""
+    out = ['<!doctype html>', '<html lang="en"><head><meta charset="utf-8"><title>blogops.release status</title>',
+           '<style>%s</style></head><body>' % STYLE,
+           '<h1>Blog release status</h1><p class="meta">generated %s &middot; %s on %s</p>'
+           % (_e(_moment(report.get('generated_at'))), _count(len(report['modules']), 'blog module'),
+              _count(len(report['hosts']), 'host'))]
+    for part in (_matrix_html, _schema_html, _deploys_html, _backups_html):
+        out.extend(part(report))
+    out.append('</body></html>')
+    return '\n'.join(out) + '\n'

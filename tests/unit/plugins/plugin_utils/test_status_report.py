@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from ansible_collections.blogops.release.plugins.plugin_utils.status_report import build_report, report_html, report_text
+
+
+def release(version):
+    return dict(current=dict(id='%s-0123abcd' % version, version=version) if version else None)
+
+
+def test_drift_between_the_live_release_and_the_record_is_marked():
+    report = build_report(
+        modules={'core': dict(version='1.1.0')},
+        schema={'modules': {'core': dict(version='2')}, 'database': None},
+        history=[],
+        host_releases={'app1': {'core': release('1.1.0')}, 'app2': {'core': release('1.0.0')}, 'app3': {}},
+    )
+    row = report['modules'][0]
+    assert (row['drift'], row['hosts']['app1']['drift'], row['hosts']['app2']['drift']) == (True, False, True)
+    assert row['hosts']['app3'] == dict(release=None, version=None, drift=True)
+    text = report_text(report)
+    assert 'core         1.1.0     2       1.1.0  1.0.0 !  - !' in text
+    assert '! the live release differs from the recorded version' in text
+    page = report_html(report)
+    assert page.count('class="drift"') == 2
+    assert 'http' not in page.replace('http-equiv', ''), 'the page must not load anything from elsewhere'
+
+
+def test_html_escapes_what_it_shows():
+    report = build_report({'core': dict(version='1.0.0')}, {}, [dict(
+        id=1, module_name='core', from_version=None, to_version='1.0.0', status='failed', started_at=None,
+        finished_at=None, actor='<script>x</script>', message='a & b')], {'h': {'core': release('1.0.0')}})
+    page = report_html(report)
+    assert '<script>x' not in page and '&lt;script&gt;x&lt;/script&gt;' in page and 'a &amp; b' in page
