@@ -100,10 +100,10 @@ def fetch_history(cursor, schema, module_name=None, limit=None):
     return [plain(row) for row in cursor.fetchall()]
 
 
-def apply_module_version(cursor, schema, module_name, record, actor=None, check_mode=False, append_history=True):
+def apply_module_version(cursor, schema, module_name, record, actor=None, check_mode=False, record_history=True):
     """Make the row of ``module_name`` equal ``record`` (None: no row); returns what happened.
 
-    A version change appends a history row with status ``deployed``, unless ``append_history``
+    A version change appends a history row with status ``deployed``, unless ``record_history``
     is false (a deploy's own row records it). Check mode reads only and never creates the
     tracking tables.
     """
@@ -123,7 +123,7 @@ def apply_module_version(cursor, schema, module_name, record, actor=None, check_
         delete_module_version(cursor, schema, module_name)
     else:
         upsert_module_version(cursor, schema, module_name, record, actor)
-    if from_version != to_version and append_history:
+    if from_version != to_version and record_history:
         message = 'recorded by blogops.release.module_version' if record else 'removed by blogops.release.module_version'
         result['history_id'] = append_history(cursor, schema, module_name, from_version, to_version, 'deployed',
                                               actor=actor, message=message)

@@ -193,7 +193,7 @@ def main():
     try:
         outcome = apply_module_version(dict_cursor(conn), schema, name, record,
                                        actor=module.params['actor'], check_mode=module.check_mode,
-                                       append_history=module.params['history_id'] is None)
+                                       record_history=module.params['history_id'] is None)
         conn.commit()
     except database_error_class() as e:
         conn.rollback()
