@@ -55,11 +55,11 @@ author:
 '''
 
 EXAMPLES = r'''
-- name: Read comments from the checkout
+- name: Read comments 1.0.0 from the checkout
   blogops.release.blog_source:
-    src: "{{ playbook_dir }}/../blog"
+    src: /srv/checkout/blog
     module_name: comments
-    version: 1.4.0
+    version: 1.0.0
   register: source
 
 - name: Show the release id every host will get

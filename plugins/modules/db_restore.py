@@ -106,12 +106,13 @@ EXAMPLES = r'''
     backup: "{{ pre_deploy_backup.path }}"
     mode: replace
 
-- name: Restore last night's backup beside the live database, for a look
+- name: Restore the newest backup beside the live database, for a look
   blogops.release.db_restore:
     login_db: blog
-    backup: /var/backups/blog/blog_backup_20261124_020000.dump
+    backup: latest
+    backup_dir: /var/backups/blog
     mode: new
-    target_db: blog_20261124
+    target_db: blog_look
 '''
 
 RETURN = r'''

@@ -152,44 +152,44 @@ author:
 '''
 
 EXAMPLES = r'''
-- name: Apply the pending migrations of comments
+- name: Apply the pending migrations of comments, shipped from the controller's checkout
   blogops.release.migrate:
     login_db: blog
     module_name: comments
-    path: /srv/blog/comments/current/migrations
+    src: /srv/checkout/blog/modules/comments/migrations
   register: comments_migrations
 
 - name: Show what is pending without running anything
   blogops.release.migrate:
     login_db: blog
     module_name: comments
-    path: /srv/blog/comments/current/migrations
+    src: /srv/checkout/blog/modules/comments/migrations
     state: validate
 
-- name: Undo the migrations of a failed deploy
+- name: Undo what the first task applied
   blogops.release.migrate:
     login_db: blog
     module_name: comments
-    path: /srv/blog/comments/current/migrations
+    src: /srv/checkout/blog/modules/comments/migrations
     state: undo
     target_version: "{{ comments_migrations.schema_version_before | default('0', true) }}"
-
-- name: Adopt an existing database at schema version 3
-  blogops.release.migrate:
-    login_db: blog
-    module_name: core
-    state: baseline
-    baseline_version: "3"
 
 - name: Apply with a placeholder and a tight lock timeout
   blogops.release.migrate:
     login_db: blog
-    module_name: search
-    path: /srv/blog/search/current/migrations
+    module_name: comments
+    src: /srv/checkout/blog/modules/comments/migrations
     placeholders:
       search_language: english
     lock_timeout: 2s
     statement_timeout: 15min
+
+- name: Adopt a database whose search tables were made by hand, as schema version 3
+  blogops.release.migrate:
+    login_db: blog
+    module_name: search
+    state: baseline
+    baseline_version: "3"
 '''
 
 RETURN = r'''

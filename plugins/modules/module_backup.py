@@ -78,11 +78,6 @@ EXAMPLES = r'''
       core: ">=2.1,<3"
     backup_dir: /var/backups/blog/releases
   register: comments_archive
-
-- name: Archive one release directory
-  blogops.release.module_backup:
-    release_dir: /srv/blog/comments/releases/1.4.0-9f2c4e0d
-    backup_dir: /var/backups/blog/releases
 '''
 
 RETURN = r'''

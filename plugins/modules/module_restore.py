@@ -58,11 +58,11 @@ author:
 '''
 
 EXAMPLES = r'''
-- name: Bring back comments 1.4.0 from its archive
+- name: Bring back comments 1.0.0 from the archive that module_backup wrote
   blogops.release.module_restore:
-    archive: /var/backups/blog/releases/comments_1.4.0-9f2c4e0d.tar.gz
+    archive: "{{ comments_archive.path }}"
     release_root: /srv/blog
-    version: 1.4.0
+    version: 1.0.0
   register: restored
 
 - name: Show where it went

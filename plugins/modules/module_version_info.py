@@ -56,10 +56,10 @@ EXAMPLES = r'''
     history_limit: 5
   register: comments_versions
 
-- name: Fail unless core 2.x is installed
+- name: Fail unless core 1.x is installed
   ansible.builtin.assert:
     that:
-      - versions.modules.core.version is blogops.release.version_satisfies('^2.0')
+      - versions.modules.core.version is blogops.release.version_satisfies('^1.0')
 '''
 
 RETURN = r'''
