@@ -30,8 +30,10 @@ def test_tarball_installs_into_an_empty_path_and_deploys_from_there(tmp_path, bl
         assert shipped in names
 
     installed = tmp_path / 'installed'
-    install = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '--no-deps',
+    # --force and a collections path of its own: this checkout is installed in .venv/collections already.
+    install = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '--no-deps', '--force',
                               '-p', str(installed), tarball], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed)),
                              universal_newlines=True, check=False)
     assert install.returncode == 0, install.stdout
     collection = installed / 'ansible_collections' / 'blogops' / 'release'

@@ -13,7 +13,6 @@ import subprocess
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 
 
-
 def failure_message(run):
     messages = [r['result'].get('msg', '') for r in run.failed_results() if 'deploy of' in r['result'].get('msg', '')]
     assert messages, run

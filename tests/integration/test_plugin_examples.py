@@ -51,9 +51,10 @@ def test_plugin_examples_run(tmp_path, pg_server):
     page = Page(os.path.join(ROOT, 'plugins'), tmp_path, pg_server)
     try:
         for module in ('core', 'comments'):
-            page.run([os.path.join(ROOT, '.venv', 'bin', 'ansible-playbook'), 'blogops.release.deploy', '-i', page.inventory(),
-                '-e', 'blog_module=%s' % module, '-e', 'blog_source_root=/srv/checkout/blog',
-                '-e', '@' + page.overrides], 'deploying %s for the examples' % module)
+            command = [os.path.join(ROOT, '.venv', 'bin', 'ansible-playbook'), 'blogops.release.deploy',
+                       '-i', page.inventory(), '-e', 'blog_module=%s' % module,
+                       '-e', 'blog_source_root=/srv/checkout/blog', '-e', '@' + page.overrides]
+            page.run(command, 'deploying %s for the examples' % module)
         tasks = '\n'.join(examples_of(relative).strip('\n') + '\n' for relative in ORDER)
         output = page.tasks(tasks, 'the plugins\' EXAMPLES')
         assert 'failed=0' in output

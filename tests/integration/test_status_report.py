@@ -63,12 +63,12 @@ def test_status_report_shows_versions_deploys_including_the_rolled_back_one_and_
     deploys = dom.find('li')
     assert deploys[0][0]['class'] == 'status-rolled_back'
     assert 'comments 1.0.0 → 1.2.0' in deploys[0][1] and 'failed at migrate' in deploys[0][1]
-    assert [a['class'] for a, _ in deploys[1:]] == ['status-deployed', 'status-deployed']
+    assert [attrs['class'] for attrs, _text in deploys[1:]] == ['status-deployed', 'status-deployed']
     states = [t for a, t in dom.find('span') if a.get('class', '').startswith('outcome ') and t in ('verified', 'corrupt')]
     assert states and set(states) == {'verified'}
     # backup_info lists the backups of this database: the one taken before the failed deploy.
     assert len(states) == len(data['backups']) == 1
-    assert [a['data-module'] for a, _ in dom.find('table', class_='schema')] == ['comments', 'core']
+    assert [attrs['data-module'] for attrs, _text in dom.find('table', class_='schema')] == ['comments', 'core']
 
     png = screenshot(str(page), str(tmp_path / 'status.png'))
     with open(png, 'rb') as f:
