@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from deploy_env import Blog
 from harness.playbook import play_text, run_playbook, start_playbook
 from harness.postgres_server import HarnessError, suite_server
 from harness.ssh_lab import SshLab
@@ -100,6 +101,20 @@ class Ansible:
 @pytest.fixture
 def ansible(tmp_path, blog_db):
     return Ansible(tmp_path, blog_db)
+
+
+@pytest.fixture(scope='session')
+def deployed_template(pg_server, tmp_path_factory):
+    """core 1.0.0 and comments 1.0.0 deployed once per worker, into a template database and a directory:
+    the deploy tests, on localhost and on the SSH lab, start from copies of it."""
+    base = tmp_path_factory.mktemp('deployed')
+    database = BlogDatabase(pg_server, 'blog_template_deployed')
+    pg_server.create_database(database.name)
+    blog = Blog(base, Ansible(base / 'runs', database), database)
+    for module in ('core', 'comments'):
+        run = blog.deploy(module, '1.0.0')
+        assert run.ok, run
+    return blog
 
 
 @pytest.fixture(scope='session')

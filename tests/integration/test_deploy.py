@@ -13,26 +13,12 @@ import subprocess
 
 import pytest
 
-from conftest import Ansible, BlogDatabase
 from deploy_env import Blog
 
 
 @pytest.fixture
 def blog(tmp_path, ansible, blog_db):
     return Blog(tmp_path, ansible, blog_db)
-
-
-@pytest.fixture(scope='session')
-def deployed_template(pg_server, tmp_path_factory):
-    """core 1.0.0 and comments 1.0.0 deployed once per worker, into a template database and a directory."""
-    base = tmp_path_factory.mktemp('deployed')
-    database = BlogDatabase(pg_server, 'blog_template_deployed')
-    pg_server.create_database(database.name)
-    blog = Blog(base, Ansible(base / 'runs', database), database)
-    for module in ('core', 'comments'):
-        run = blog.deploy(module, '1.0.0')
-        assert run.ok, run
-    return blog
 
 
 @pytest.fixture
