@@ -105,6 +105,20 @@ def ansible(tmp_path, blog_db):
 
 
 @pytest.fixture(scope='session')
+def deployed_template(pg_server, tmp_path_factory):
+    """core 1.0.0 and comments 1.0.0 deployed once per worker, into a template database and a directory:
+    the deploy tests, on localhost and on the SSH lab, start from copies of it."""
+    base = tmp_path_factory.mktemp('deployed')
+    database = BlogDatabase(pg_server, 'blog_template_deployed')
+    pg_server.create_database(database.name)
+    blog = Blog(base, Ansible(base / 'runs', database), database)
+    for module in ('core', 'comments'):
+        run = blog.deploy(module, '1.0.0')
+        assert run.ok, run
+    return blog
+
+
+@pytest.fixture(scope='session')
 def ssh_lab_session():
     """One lab of three hosts per xdist worker, on that worker's addresses (gw0: 127.0.0.11-13, gw1: .21-23)."""
     try:
@@ -128,19 +142,6 @@ def ssh_lab(ssh_lab_session):
 @pytest.fixture
 def blog(tmp_path, ansible, blog_db):
     return Blog(tmp_path, ansible, blog_db)
-
-
-@pytest.fixture(scope='session')
-def deployed_template(pg_server, tmp_path_factory):
-    """core 1.0.0 and comments 1.0.0 deployed once per worker, into a template database and a directory."""
-    base = tmp_path_factory.mktemp('deployed')
-    database = BlogDatabase(pg_server, 'blog_template_deployed')
-    pg_server.create_database(database.name)
-    blog = Blog(base, Ansible(base / 'runs', database), database)
-    for module in ('core', 'comments'):
-        run = blog.deploy(module, '1.0.0')
-        assert run.ok, run
-    return blog
 
 
 @pytest.fixture

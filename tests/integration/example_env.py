@@ -6,12 +6,15 @@
 /srv/checkout/blog, a database named blog, and every ansible-playbook process in a private mount
 namespace where /srv and /var/backups are directories of the test."""
 
+import glob
 import json
 import os
 import re
 import shlex
 import shutil
 import subprocess
+
+import yaml
 
 from ansible_collections.blogops.release.plugins.plugin_utils.blog_source import read_blog_module
 from harness.playbook import CONNECTION_DEFAULTS, LOCAL_INVENTORY, ROOT, VENV_BIN, ansible_env
@@ -96,9 +99,58 @@ class Page:
                 assert argv[0] == 'ansible-playbook', '%s: only ansible-playbook lines can run here' % where
                 self.run([os.path.join(VENV_BIN, 'ansible-playbook')] + argv[1:] + ['-e', '@' + self.overrides],
                          '%s: %s' % (where, command))
+        elif kind == 'data':
+            check_data(where, argument, code)
         elif kind == 'ci':
             with open(os.path.join(ROOT, '.ci', 'run')) as f:
                 ci = f.read()
             for command in code.strip().splitlines():
                 program = shlex.split(command, comments=True)[0]
                 assert re.search(r'(^|\s)%s(\s|$)' % re.escape(program), ci, re.M), '.ci/run does not run %s' % program
+
+
+def published_summary_keys():
+    """The keys of the blogops_release summary that the deploy role hands to set_stats."""
+    with open(os.path.join(ROOT, 'roles', 'deploy', 'tasks', 'finish.yml')) as f:
+        tasks = yaml.safe_load(f)
+    found = [t['ansible.builtin.set_stats']['data']['blogops_release'] for t in walk_tasks(tasks)
+             if 'ansible.builtin.set_stats' in t]
+    assert len(found) == 1, 'one set_stats of blogops_release in roles/deploy/tasks/finish.yml'
+    return set(found[0])
+
+
+def walk_tasks(tasks):
+    for task in tasks or []:
+        yield task
+        for key in ('block', 'rescue', 'always'):
+            for inner in walk_tasks(task.get(key)):
+                yield inner
+
+
+def deploy_variables():
+    """Every variable name the deploy playbook and the roles mention."""
+    names = set()
+    for pattern in ('playbooks/*.yml', 'roles/*/defaults/main.yml', 'roles/*/tasks/*.yml'):
+        for path in glob.glob(os.path.join(ROOT, pattern)):
+            with open(path) as f:
+                names.update(re.findall(r'\b[a-z_][a-z0-9_]*\b', f.read()))
+    return names
+
+
+def check_data(where, argument, code):
+    """Configuration for another system (AWX, ansible-builder): it parses, and what it names exists here.
+
+    ``data survey``: an AWX survey whose every variable the deploy playbook reads;
+    ``data artifact``: the deploy's set_stats summary, with exactly the keys the deploy role publishes;
+    ``data``: YAML or JSON that parses.
+    """
+    value = yaml.safe_load(code)
+    assert value, '%s: empty' % where
+    if argument == 'survey':
+        unknown = [q['variable'] for q in value['spec'] if q['variable'] not in deploy_variables()]
+        assert unknown == [], '%s: survey variables the deploy does not read: %s' % (where, unknown)
+    elif argument == 'artifact':
+        assert set(value['blogops_release']) == published_summary_keys(), where
+    else:
+        assert argument == '', '%s: unknown data kind %s' % (where, argument)
+

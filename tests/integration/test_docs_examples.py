@@ -12,6 +12,8 @@ An HTML comment on the line before a block says how it runs:
     <!-- example: file PATH -->      a file of the page's project directory (inventory.yml, group_vars/...)
     <!-- example: manifest NAME -->  a module.yml, read as the deploy reads it
     <!-- example: ci -->             commands that .ci/run runs
+    <!-- example: data [KIND] -->    configuration for AWX or ansible-builder: it parses; a survey's variables
+                                     are the deploy's, an artifact has the keys the deploy publishes
 
 A page's examples run in order in one project directory with the sample blog checked out at
 /srv/checkout/blog. Every ansible-playbook process runs in a private mount namespace where /srv and
@@ -30,7 +32,7 @@ from harness.playbook import ROOT
 
 PAGES = [os.path.join(ROOT, 'README.md')] + sorted(glob.glob(os.path.join(ROOT, 'docs', '*.md')))
 DIRECTIVE = re.compile(r'^<!-- (example|test): (.*?) -->$')
-KINDS = ('tasks', 'playbook', 'command', 'file', 'manifest', 'ci')
+KINDS = ('tasks', 'playbook', 'command', 'file', 'manifest', 'ci', 'data')
 
 
 def blocks_of(path):

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
+from ansible_collections.blogops.release.plugins.plugin_utils import rollout
+
+
+def _registered(hostvars, host, variable):
+    try:
+        return hostvars[host][variable]
+    except (KeyError, AnsibleUndefinedVariable):
+        return None
+
+
+def step_failures(hostvars, hosts, variables, place=None):
+    """The hosts where a registered result of ``variables`` (a name or a list) failed or was unreachable, with the
+    first such result; ``place`` names the place instead of the host (\"database host db1\")."""
+    names = [variables] if isinstance(variables, str) else list(variables)
+    try:
+        return rollout.failures([(place or host, next((r for r in (_registered(hostvars, host, n) for n in names)
+                                                    if rollout.task_failure(r)), None)) for host in hosts])
+    except TypeError as e:
+        raise AnsibleFilterError('blogops.release.step_failures expects hostvars, a list of hosts and a name: %s' % e)
+
+
+def deploy_failure(failed, module, version, step):
+    return rollout.deploy_failure(module, version, step, failed or [])
+
+
+def rollout_stops(failed, batch_size, max_fail_percentage=0):
+    try:
+        return rollout.batch_stops_rollout(int(failed), int(batch_size), max_fail_percentage)
+    except ValueError as e:
+        raise AnsibleFilterError('blogops.release.rollout_stops: %s' % e)
+
+
+def host_outcomes(hostvars, hosts, deploy_outcome):
+    """Each host's outcome from its deploy_rollout fact and whether the rollback reached it."""
+    states = {}
+    for host in hosts:
+        reverted = rollout.task_failure(_registered(hostvars, host, 'rollback_links_result'))
+        states[host] = dict(rollout=_registered(hostvars, host, 'deploy_rollout'),
+                            reverted=not (reverted and reverted['unreachable']))
+    return rollout.host_outcomes(deploy_outcome, states)
+
+
+def host_failures(hostvars, hosts):
+    """Host -> why the rollout failed there, for the hosts it failed on."""
+    found = {}
+    for host in hosts:
+        if _registered(hostvars, host, 'deploy_rollout') in ('failed', 'unreachable'):
+            found[host] = _registered(hostvars, host, 'deploy_host_failure') or 'on %s: unknown cause' % host
+    return found
+
+
+def deploy_report(host_outcomes, outcome, failure='', host_failures=None, recorded_version=None, rollback_failure=''):
+    return rollout.deploy_report(host_outcomes or {}, outcome, failure, host_failures, recorded_version, rollback_failure)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            'step_failures': step_failures,
+            'deploy_failure': deploy_failure,
+            'rollout_stops': rollout_stops,
+            'host_outcomes': host_outcomes,
+            'host_failures': host_failures,
+            'deploy_report': deploy_report,
+        }
