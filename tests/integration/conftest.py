@@ -6,6 +6,7 @@
 real ansible-playbook runs against it, and an SSH test lab of three app hosts."""
 
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -14,6 +15,8 @@ import pytest
 from harness.playbook import play_text, run_playbook, start_playbook
 from harness.postgres_server import HarnessError, suite_server
 from harness.ssh_lab import SshLab
+
+from deploy_env import Blog
 
 
 @pytest.fixture(scope='session')
@@ -121,3 +124,31 @@ def ssh_lab(ssh_lab_session):
     """
     ssh_lab_session.reset()
     return ssh_lab_session
+
+
+@pytest.fixture
+def blog(tmp_path, ansible, blog_db):
+    return Blog(tmp_path, ansible, blog_db)
+
+
+@pytest.fixture(scope='session')
+def deployed_template(pg_server, tmp_path_factory):
+    """core 1.0.0 and comments 1.0.0 deployed once per worker, into a template database and a directory."""
+    base = tmp_path_factory.mktemp('deployed')
+    database = BlogDatabase(pg_server, 'blog_template_deployed')
+    pg_server.create_database(database.name)
+    blog = Blog(base, Ansible(base / 'runs', database), database)
+    for module in ('core', 'comments'):
+        run = blog.deploy(module, '1.0.0')
+        assert run.ok, run
+    return blog
+
+
+@pytest.fixture
+def deployed(blog, deployed_template, pg_server):
+    """core 1.0.0 and comments 1.0.0 live: a copy of the template's database, releases and backups."""
+    pg_server.drop_database(blog.db.name)
+    pg_server.query('postgres', 'CREATE DATABASE "%s" TEMPLATE "%s"' % (blog.db.name, deployed_template.db.name))
+    for attribute in ('release_root', 'backup_dir'):
+        shutil.copytree(getattr(deployed_template, attribute), getattr(blog, attribute), symlinks=True)
+    return blog

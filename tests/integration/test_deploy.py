@@ -8,41 +8,7 @@ says what happened, and the play failed with one message naming the step, the ho
 
 import glob
 import os
-import shutil
 import subprocess
-
-import pytest
-
-from conftest import Ansible, BlogDatabase
-from deploy_env import Blog
-
-
-@pytest.fixture
-def blog(tmp_path, ansible, blog_db):
-    return Blog(tmp_path, ansible, blog_db)
-
-
-@pytest.fixture(scope='session')
-def deployed_template(pg_server, tmp_path_factory):
-    """core 1.0.0 and comments 1.0.0 deployed once per worker, into a template database and a directory."""
-    base = tmp_path_factory.mktemp('deployed')
-    database = BlogDatabase(pg_server, 'blog_template_deployed')
-    pg_server.create_database(database.name)
-    blog = Blog(base, Ansible(base / 'runs', database), database)
-    for module in ('core', 'comments'):
-        run = blog.deploy(module, '1.0.0')
-        assert run.ok, run
-    return blog
-
-
-@pytest.fixture
-def deployed(blog, deployed_template, pg_server):
-    """core 1.0.0 and comments 1.0.0 live: a copy of the template's database, releases and backups."""
-    pg_server.drop_database(blog.db.name)
-    pg_server.query('postgres', 'CREATE DATABASE "%s" TEMPLATE "%s"' % (blog.db.name, deployed_template.db.name))
-    for attribute in ('release_root', 'backup_dir'):
-        shutil.copytree(getattr(deployed_template, attribute), getattr(blog, attribute), symlinks=True)
-    return blog
 
 
 def failure_message(run):
