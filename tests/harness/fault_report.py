@@ -103,6 +103,22 @@ def fault_case(request):
     recorder.save(getattr(request.node, '_blogops_failed', True))
 
 
+def record_scan(config, test_id, scanned, found):
+    """One test's secret scan, summed up into one row of the table."""
+    path = os.path.join(_directory(config), 'scan-%s.json' % uuid.uuid4().hex)
+    with open(path, 'w') as f:
+        json.dump(dict(scan=True, test=test_id, scanned=scanned, found=found), f)
+
+
+def _scan_row(scans):
+    found = [path for scan in scans for path in scan['found']]
+    return dict(case='secrets', fault='known password (BLOGOPS_TEST_PASSWORD) searched in every file %d tests left'
+                % len(scans), outcome='%d files and logs read, %d containing the password%s'
+                % (sum(s['scanned'] for s in scans), len(found), (': ' + ', '.join(found[:3])) if found else ''),
+                checks=len(scans) - len([s for s in scans if s['found']]), failed_check='password found' if found else None,
+                status='FAILED' if found else 'ok', test='~')
+
+
 def table(records):
     rows = [(r['case'], r['fault'], r['outcome'] + (' [failed check: %s]' % r['failed_check'] if r['failed_check'] else ''),
              '%d%s' % (r['checks'], '' if r['status'] == 'ok' else ' FAILED')) for r in records]
@@ -121,11 +137,14 @@ def pytest_terminal_summary(terminalreporter, config):
     if getattr(config, 'workerinput', None) is not None:
         return
     directory = _directory(config)
-    records = []
+    records, scans = [], []
     for name in sorted(os.listdir(directory)):
         with open(os.path.join(directory, name)) as f:
-            records.append(json.load(f))
+            record = json.load(f)
+        (scans if record.get('scan') else records).append(record)
     shutil.rmtree(directory, ignore_errors=True)
+    if scans:
+        records.append(_scan_row(scans))
     if not records:
         return
     records.sort(key=lambda r: (r['test'], r['case']))
