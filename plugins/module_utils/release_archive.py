@@ -33,7 +33,6 @@ from ansible_collections.blogops.release.plugins.module_utils.atomic_file import
 from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import SHA256_HEX
 from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, check_link, check_tree_links
 from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 
@@ -127,10 +126,6 @@ def _walk(root):
 
 def write_archive(release_dir, document, path):
     """Archive ``release_dir`` with ``document`` as version.json into ``path`` (0600), atomically."""
-    try:
-        check_tree_links(release_dir)
-    except UnsafeArchive as e:
-        raise ReleaseArchiveError('refusing to archive %s: %s' % (release_dir, e))
     with atomic_file(path) as raw:
         with tarfile.open(fileobj=raw, mode='w:gz', format=tarfile.PAX_FORMAT) as tar:
             data = (json.dumps(document, indent=2, sort_keys=True) + '\n').encode('utf-8')
@@ -222,10 +217,6 @@ def extract_release(path, root):
                         shutil.copyfileobj(source, out)
                     os.chmod(target, member.mode & 0o7777)
                 elif member.issym() and relative:
-                    try:
-                        check_link(relative, member.linkname)
-                    except UnsafeArchive as e:
-                        raise ReleaseArchiveError('refusing the release archive %s: %s' % (path, e))
                     os.symlink(member.linkname, target)
                 else:
                     raise ReleaseArchiveError('member %r is neither a file, a directory nor a symlink' % member.name)
@@ -250,10 +241,6 @@ def restore_release(path, document, dest):
     work = tempfile.mkdtemp(prefix='.%s.partial-' % os.path.basename(dest), dir=parent)
     try:
         modes = extract_release(path, work)
-        try:
-            check_tree_links(work)
-        except UnsafeArchive as e:
-            raise ReleaseArchiveError('refusing the release archive %s: %s' % (path, e))
         actual = tree_sha256(work)
         if actual != document['checksum']:
             raise ReleaseArchiveError('the release restored from %s has checksum %s but its %s says %s; %s was not '

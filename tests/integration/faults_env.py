@@ -59,9 +59,10 @@ def kill(running):
 
 
 def operator_message(run):
-    """The message the operator sees: the last failure message of the run, or the last debug message."""
+    """The message the operator sees: the failure message of the deploy (or rollback), else the last one."""
     failed = [r['result'].get('msg', '') for r in run.failed_results()]
-    return failed[-1] if failed else ''
+    named = [m for m in failed if ' failed at ' in m or m.startswith(('deploy of', 'rollback of', 'recovery of'))]
+    return (named or failed or [''])[-1]
 
 
 def debug_messages(run, task):
