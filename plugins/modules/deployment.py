@@ -271,7 +271,7 @@ def main():
             stale_after=dict(type='int', default=0),
             controller=dict(type='str'),
             controller_pid=dict(type='int'),
-            controller_token=dict(type='str'),
+            controller_token=dict(type='str', no_log=False),
         ),
         required_if=[('state', 'started', ['to_version']), ('state', 'progress', ['history_id']),
                      ('state', 'finished', ['history_id', 'status']), ('state', 'takeover', ['history_id', 'owner'])],

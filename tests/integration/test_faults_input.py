@@ -134,8 +134,8 @@ def test_a_bad_manifest_is_refused_at_preflight(deployed, fault_case, manifest, 
 
 
 def test_a_dependency_cycle_and_an_unsatisfied_range_are_refused_at_preflight(deployed, fault_case):
-    case = fault_case.case('dependency cycle, unmet range', 'core 1.0.0 recorded as needing comments; comments '
-                                                             'needs core >=5')
+    case = fault_case.case('dependency cycle, unmet range',
+                           'core 1.0.0 recorded as needing comments; comments needs core >=5')
     deployed.db.execute("UPDATE module_version SET dependencies = '{\"comments\": \">=1\"}' WHERE module_name = 'core'")
     deployed.set_version('comments', '1.0.0', requires={'core': '>=5'})
     before = deployed.state()

@@ -88,9 +88,8 @@ def test_kill_during_the_backup(deployed, pg_server, fault_case):
     case.equal('then the deploy went through', [(h['to_version'], h['status']) for h in rows[-2:]],
                [('1.1.0', 'rolled_back'), ('1.1.0', 'deployed')])
     after = deployed.state()
-    case.equal('comments is at 1.1.0 with its schema', (recorded_version(after, 'comments'),
-                                                         after['schema_versions']['comments']),
-               ('1.1.0', ['1', '1.1', '1.2']))
+    case.equal('comments is at 1.1.0 with its schema',
+               (recorded_version(after, 'comments'), after['schema_versions']['comments']), ('1.1.0', ['1', '1.1', '1.2']))
     case.equal('posts untouched', after['rows']['posts'], before['rows']['posts'])
     case.equal('the unfinished backup was removed by the next backup', after['backups']['leftovers'], [])
     for name, backup in before['backups']['complete'].items():

@@ -29,8 +29,8 @@ def hosts(*currents):
 
 
 def checkpoint():
-    return build_checkpoint(SOURCE, dict(module_version=OLD_ROW, schema_version='1'), hosts('1.0.0-00000000',
-                                                                                           '1.0.0-00000000'))
+    return build_checkpoint(SOURCE, dict(module_version=OLD_ROW, schema_version='1'),
+                            hosts('1.0.0-00000000', '1.0.0-00000000'))
 
 
 def links(*currents):
