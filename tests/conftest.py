@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Makes ``ansible_collections.blogops.release`` and the harness importable in every test."""
+"""Makes ``ansible_collections.blogops.release`` and the harness importable in every test; the fault suite's
+summary table (harness.fault_report)."""
 
 import os
 import sys
@@ -11,3 +12,5 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 for path in (os.path.join(ROOT, '.venv', 'collections'), os.path.join(ROOT, 'tests')):
     if path not in sys.path:
         sys.path.insert(0, path)
+
+pytest_plugins = ('harness.fault_report',)

@@ -13,6 +13,7 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
+from ansible_collections.blogops.release.plugins.module_utils.migration_files import MAX_SCRIPT_BYTES
 from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
 
 MODULE = 'blogops.release.migrate'
@@ -49,6 +50,13 @@ class ActionModule(ActionBase):
         return result
 
     def _ship(self, src):
+        # The module refuses such a script; refusing it here saves shipping it.
+        for name in sorted(os.listdir(src)):
+            path = os.path.join(src, name)
+            if name.endswith('.sql') and os.path.isfile(path) and os.path.getsize(path) > MAX_SCRIPT_BYTES:
+                raise AnsibleActionFail('%s: %d bytes, more than the %d MiB a migration script may have; split it, or '
+                                        'load bulk data another way' % (name, os.path.getsize(path),
+                                                                        MAX_SCRIPT_BYTES // (1024 * 1024)))
         fd, archive = tempfile.mkstemp(prefix='blogops-migrations-', suffix='.tar.gz', dir=C.DEFAULT_LOCAL_TMP)
         os.close(fd)
         try:

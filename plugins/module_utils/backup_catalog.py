@@ -13,6 +13,7 @@ __metaclass__ = type
 import datetime
 import os
 import re
+import time
 
 from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
     PARTIAL_SUFFIX,
@@ -110,6 +111,58 @@ def scan_backups(directory, database=None):
             complete.append(Backup(path, sidecar))
     complete.sort(key=lambda backup: backup.key, reverse=True)
     return complete, leftovers
+
+
+ABANDONED_AFTER = 10
+
+
+def paths_in_use(proc='/proc'):
+    """Every path that a process of this machine has open or as its working directory (Linux /proc; the
+    processes this user may see)."""
+    found = set()
+    try:
+        pids = [entry for entry in os.listdir(proc) if entry.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        base = os.path.join(proc, pid)
+        links = [os.path.join(base, 'cwd')]
+        try:
+            links += [os.path.join(base, 'fd', fd) for fd in os.listdir(os.path.join(base, 'fd'))]
+        except OSError:
+            pass
+        for link in links:
+            try:
+                found.add(os.readlink(link))
+            except OSError:
+                continue
+    return found
+
+
+def abandoned_partials(directory, leftovers, now=None, in_use=None, proc='/proc'):
+    """The ``.partial`` leftovers that no process holds open (nor anything inside them, for a directory
+    dump) and that have not changed for ABANDONED_AFTER seconds: those of a killed run. Empty where
+    /proc cannot tell."""
+    partial = [leftover for leftover in leftovers if leftover['name'].endswith(PARTIAL_SUFFIX)]
+    if not partial:
+        return []
+    in_use = paths_in_use(proc) if in_use is None else in_use
+    if in_use is None:
+        return []
+    now = now or time.time()
+    found = []
+    for leftover in partial:
+        path = os.path.realpath(leftover['path'])
+        try:
+            changed = os.lstat(path).st_mtime
+        except OSError:
+            continue
+        if now - changed < ABANDONED_AFTER:
+            continue
+        if any(used == path or used.startswith(path + os.sep) for used in in_use):
+            continue
+        found.append(leftover)
+    return found
 
 
 def resolve_backup(spec, directory=None, database=None):

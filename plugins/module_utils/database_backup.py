@@ -20,7 +20,7 @@ import os
 import time
 
 from ansible_collections.blogops.release.plugins.module_utils.atomic_file import fsync_directory
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import scan_backups, utc_timestamp
+from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import abandoned_partials, scan_backups, utc_timestamp
 from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
     backup_name,
     claim_backup_path,
@@ -177,6 +177,19 @@ class DatabaseBackup:
             removed.append(backups[old].path)
         return removed
 
+    def remove_abandoned(self):
+        """Remove the unfinished backups that a killed run left (no process holds them); returns their paths."""
+        _complete, leftovers = scan_backups(self.directory)
+        removed = []
+        for leftover in abandoned_partials(self.directory, leftovers):
+            try:
+                remove_path(leftover['path'])
+            except OSError as e:
+                self.warn('cannot remove the unfinished backup %s that a killed run left: %s' % (leftover['path'], e))
+                continue
+            removed.append(leftover['path'])
+        return removed
+
     def run(self):
         os_umask = os.umask(0o077)
         try:
@@ -207,6 +220,7 @@ class DatabaseBackup:
                           schema_version=state['versions']['schema_version'], label=self.label)
             return result
 
+        abandoned = self.remove_abandoned()
         started = time.perf_counter()
         name, final, partial = claim_backup_path(self.directory, self.format, state['timestamp'])
         try:
@@ -230,6 +244,7 @@ class DatabaseBackup:
             remove_path(final)
             raise
         result.update(name=name, path=final, sidecar=sidecar_path(final), sha256=digest, size=size,
+                      removed_leftovers=abandoned,
                       timestamp=sidecar['timestamp'], label=self.label, schema_version=sidecar['schema_version'],
                       sidecar_content=sidecar, removed=self.retention(database, name),
                       timings=dict(dump_seconds=round(dump_seconds, 3), checksum_seconds=round(hashing, 3)))

@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import time
 import uuid
 
@@ -36,9 +37,6 @@ from ansible_collections.blogops.release.plugins.module_utils.tracking_tables im
     table,
     tracking_tables_exist,
 )
-
-HISTORY_COLUMNS = ('id', 'module_name', 'from_version', 'to_version', 'status', 'backup', 'started_at', 'finished_at',
-                   'actor', 'message')
 
 MODES = ('replace', 'verify', 'new')
 SCRATCH_PREFIX = 'blogops_verify_'
@@ -62,6 +60,11 @@ def check_restore_options(mode, jobs, target_db):
         raise ValueError('mode=new needs target_db, the database to create and restore into')
     if mode != 'new' and target_db:
         raise ValueError('target_db is only used with mode=new')
+
+
+def _as_parameter(value):
+    """A column value as a query parameter; JSON documents as their text, which either driver sends untyped."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
 
 
 def sql_literal(text):
@@ -108,7 +111,8 @@ class DatabaseRestore:
             if not tracking_tables_exist(cursor, self.schema):
                 return []
             history = table(self.schema, 'module_version_history')
-            cursor.execute('SELECT %s FROM %s ORDER BY id' % (', '.join(HISTORY_COLUMNS), history))
+            # Every column, those a later release added included (the open deploy's owner and checkpoint).
+            cursor.execute('SELECT * FROM %s ORDER BY id' % history)
             rows = [dict(row) for row in cursor.fetchall()]
             conn.rollback()
             return rows
@@ -124,11 +128,12 @@ class DatabaseRestore:
             cursor = dict_cursor(conn)
             ensure_tracking_tables(cursor, self.schema)
             history = table(self.schema, 'module_version_history')
+            columns = list(rows[0])
             statement = ('INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO UPDATE SET %s'
-                         % (history, ', '.join(HISTORY_COLUMNS), ', '.join(['%s'] * len(HISTORY_COLUMNS)),
-                            ', '.join('%s = EXCLUDED.%s' % (c, c) for c in HISTORY_COLUMNS[1:])))
+                         % (history, ', '.join(quote_ident(c) for c in columns), ', '.join(['%s'] * len(columns)),
+                            ', '.join('%s = EXCLUDED.%s' % (quote_ident(c), quote_ident(c)) for c in columns if c != 'id')))
             for row in rows:
-                cursor.execute(statement, [row[c] for c in HISTORY_COLUMNS])
+                cursor.execute(statement, [_as_parameter(row[c]) for c in columns])
             cursor.execute("SELECT setval(pg_get_serial_sequence(%%s, 'id'), (SELECT max(id) FROM %s))" % history,
                            (history,))
             conn.commit()

@@ -7,90 +7,165 @@
 The partial unique index on (module_name) WHERE status = 'deploying' makes the open row the
 deploy's lock: a second deploy of the same blog module cannot open one, and a run that was
 killed leaves its row behind for the next run to find.
+
+The row also records which controller run owns it (``controller``, ``controller_pid``,
+``controller_token``: see controller_run), its last sign of life (``heartbeat_at``, set at every
+step) and, once the deploy is about to change files, the state to return to (``checkpoint``).
+A later run that finds the row and proves its owner dead takes it over with a compare-and-set
+on that identity, so that two recovering runs can never both act on it.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions, plain
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import table
+import json
+
+from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
+from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, table
 
 FINAL_STATUSES = ('deployed', 'failed', 'rolled_back')
-_COLUMNS = 'id, module_name, from_version, to_version, status, backup, started_at, finished_at, actor, message'
+RUN_FIELDS = ('controller', 'controller_pid', 'controller_token')
+# Read through to_jsonb so that a history table of an earlier release, without the run columns, reads too.
+_SELECT = ("SELECT to_jsonb(h) || jsonb_build_object('heartbeat_age_s', floor(extract(epoch FROM now() - "
+           "COALESCE((to_jsonb(h) ->> 'heartbeat_at')::timestamptz, h.started_at)))) AS row FROM %s AS h")
 
 
 class DeployConflict(Exception):
     """Another deploy is in progress, or a row cannot take the requested change."""
 
 
+def describe_run(row):
+    if not row.get('controller'):
+        return 'controller unknown'
+    return 'controller %s, ansible-playbook pid %s, last heartbeat %s s ago' % (
+        row['controller'], row.get('controller_pid'), row.get('heartbeat_age_s'))
+
+
 def describe_deploy(row):
-    return "deploy of %s %s -> %s by %s started %s (history id %s, last step: %s)" % (
+    return "deploy of %s %s -> %s by %s started %s (history id %s, last step: %s; %s)" % (
         row['module_name'], row['from_version'] or '(none)', row['to_version'], row['actor'], row['started_at'],
-        row['id'], row['message'] or 'none recorded')
+        row['id'], row['message'] or 'none recorded', describe_run(row))
+
+
+def _rows(cursor):
+    result = []
+    for record in cursor.fetchall():
+        row = record['row']
+        if isinstance(row, str):
+            row = json.loads(row)
+        row['heartbeat_age_s'] = int(row['heartbeat_age_s']) if row.get('heartbeat_age_s') is not None else None
+        for field in RUN_FIELDS + ('heartbeat_at', 'checkpoint'):
+            row.setdefault(field, None)
+        result.append(row)
+    return result
 
 
 def deploys_in_progress(cursor, schema, module_name=None):
-    query = "SELECT %s FROM %s WHERE status = 'deploying'" % (_COLUMNS, table(schema, 'module_version_history'))
+    query = (_SELECT + " WHERE status = 'deploying'") % table(schema, 'module_version_history')
     params = ()
     if module_name is not None:
         query += ' AND module_name = %s'
         params = (module_name,)
     cursor.execute(query + ' ORDER BY id', params)
-    return [plain(row) for row in cursor.fetchall()]
+    return _rows(cursor)
 
 
 def fetch_deploy(cursor, schema, history_id):
-    cursor.execute('SELECT %s FROM %s WHERE id = %%s' % (_COLUMNS, table(schema, 'module_version_history')),
-                   (history_id,))
-    row = cursor.fetchone()
-    return plain(row) if row else None
+    cursor.execute((_SELECT + ' WHERE id = %%s') % table(schema, 'module_version_history'), (history_id,))
+    rows = _rows(cursor)
+    return rows[0] if rows else None
 
 
-def start_deploy(cursor, schema, module_name, to_version, actor=None, message=None, check_mode=False):
-    """Open the deploy's row; raises DeployConflict naming the deploy already in progress."""
+def start_deploy(cursor, schema, module_name, to_version, actor=None, message=None, check_mode=False, run=None):
+    """Open the deploy's row, owned by ``run`` (controller_run.this_run); raises DeployConflict naming the
+    deploy already in progress."""
     running = deploys_in_progress(cursor, schema, module_name)
     if running:
         raise DeployConflict('another %s; wait for it, or if that run died, let the next deploy recover it or run '
                              'the rollback playbook' % describe_deploy(running[0]))
     current = fetch_module_versions(cursor, schema, module_name).get(module_name)
     from_version = current['version'] if current else None
+    run = run or {}
     if check_mode:
-        return dict(id=None, module_name=module_name, from_version=from_version, to_version=to_version,
-                    status='deploying', backup=None, started_at=None, finished_at=None, actor=actor, message=message)
+        row = dict(id=None, module_name=module_name, from_version=from_version, to_version=to_version,
+                   status='deploying', backup=None, started_at=None, finished_at=None, actor=actor, message=message,
+                   heartbeat_at=None, checkpoint=None)
+        row.update((field, run.get(field)) for field in RUN_FIELDS)
+        return row
     cursor.execute(
-        "INSERT INTO %s AS h (module_name, from_version, to_version, status, actor, message) "
-        "VALUES (%%s, %%s, %%s, 'deploying', COALESCE(%%s, current_user), %%s) "
-        "ON CONFLICT (module_name) WHERE status = 'deploying' DO NOTHING RETURNING %s"
-        % (table(schema, 'module_version_history'), _COLUMNS),
-        (module_name, from_version, to_version, actor, message))
-    row = cursor.fetchone()
-    if row is None:
+        "INSERT INTO %s AS h (module_name, from_version, to_version, status, actor, message, controller, "
+        "controller_pid, controller_token, heartbeat_at) "
+        "VALUES (%%s, %%s, %%s, 'deploying', COALESCE(%%s, current_user), %%s, %%s, %%s, %%s, now()) "
+        "ON CONFLICT (module_name) WHERE status = 'deploying' DO NOTHING RETURNING id"
+        % table(schema, 'module_version_history'),
+        (module_name, from_version, to_version, actor, message) + tuple(run.get(field) for field in RUN_FIELDS))
+    inserted = cursor.fetchone()
+    if inserted is None:
         # Lost a race with a deploy that started between our check and our insert.
         running = deploys_in_progress(cursor, schema, module_name)
         raise DeployConflict('another %s' % (describe_deploy(running[0]) if running else 'deploy of %s' % module_name))
-    return plain(row)
+    return fetch_deploy(cursor, schema, inserted['id'])
 
 
-def update_deploy(cursor, schema, history_id, status=None, message=None, backup=None, check_mode=False):
-    """Record progress (status None) or the outcome of an open deploy; returns (changed, row)."""
+def _same(value, current):
+    return value is None or value == current
+
+
+def update_deploy(cursor, schema, history_id, status=None, message=None, backup=None, checkpoint=None,
+                  check_mode=False):
+    """Record progress (status None) or the outcome of an open deploy; returns (changed, row).
+
+    Progress also renews the row's heartbeat; ``checkpoint`` (a dict) is the state to return to."""
     row = fetch_deploy(cursor, schema, history_id)
     if row is None:
         raise DeployConflict('module_version_history has no row with id %s' % history_id)
     if row['status'] != 'deploying':
-        if status == row['status'] and message in (None, row['message']) and backup in (None, row['backup']):
+        if status == row['status'] and _same(message, row['message']) and _same(backup, row['backup']):
             return False, row
         raise DeployConflict('history row %s (%s) is already finished as %s'
                              % (history_id, row['module_name'], row['status']))
     wanted = dict(row)
-    wanted.update((k, v) for k, v in (('status', status), ('message', message), ('backup', backup)) if v is not None)
-    if wanted == row:
-        return False, row
+    wanted.update((k, v) for k, v in (('status', status), ('message', message), ('backup', backup),
+                                      ('checkpoint', checkpoint)) if v is not None)
     if check_mode:
-        return True, wanted
+        return wanted != row, wanted
+    ensure_tracking_tables(cursor, schema)
     cursor.execute(
         "UPDATE %s SET status = COALESCE(%%s, status), message = COALESCE(%%s, message), "
-        "backup = COALESCE(%%s, backup), finished_at = CASE WHEN %%s THEN now() END "
-        "WHERE id = %%s RETURNING %s" % (table(schema, 'module_version_history'), _COLUMNS),
-        (status, message, backup, status is not None, history_id))
-    return True, plain(cursor.fetchone())
+        "backup = COALESCE(%%s, backup), checkpoint = COALESCE(%%s::jsonb, checkpoint), heartbeat_at = now(), "
+        "finished_at = CASE WHEN %%s THEN now() END WHERE id = %%s"
+        % table(schema, 'module_version_history'),
+        (status, message, backup, json.dumps(checkpoint, sort_keys=True) if checkpoint is not None else None,
+         status is not None, history_id))
+    # A heartbeat alone is not a change worth reporting.
+    return wanted != row, fetch_deploy(cursor, schema, history_id)
+
+
+def take_over_deploy(cursor, schema, history_id, owner, run, message=None, check_mode=False):
+    """Make ``run`` the owner of open deploy ``history_id`` if ``owner`` (the identity read before, whose
+    run was found dead) still owns it; raises DeployConflict when the row moved on meanwhile."""
+    row = fetch_deploy(cursor, schema, history_id)
+    if row is None:
+        raise DeployConflict('module_version_history has no row with id %s' % history_id)
+    if row['status'] != 'deploying':
+        raise DeployConflict('history row %s (%s) is already finished as %s: there is nothing left to recover'
+                             % (history_id, row['module_name'], row['status']))
+    if any(row.get(field) != owner.get(field) for field in RUN_FIELDS):
+        raise DeployConflict('history row %s (%s) changed owner meanwhile (%s): another run is recovering it'
+                             % (history_id, row['module_name'], describe_run(row)))
+    if check_mode:
+        row.update((field, run.get(field)) for field in RUN_FIELDS)
+        return row
+    ensure_tracking_tables(cursor, schema)
+    cursor.execute(
+        'UPDATE %s SET controller = %%s, controller_pid = %%s, controller_token = %%s, heartbeat_at = now(), '
+        'message = COALESCE(%%s, message) WHERE id = %%s AND status = %%s AND controller IS NOT DISTINCT FROM %%s '
+        'AND controller_pid IS NOT DISTINCT FROM %%s AND controller_token IS NOT DISTINCT FROM %%s RETURNING id'
+        % table(schema, 'module_version_history'),
+        tuple(run.get(field) for field in RUN_FIELDS) + (message, history_id, 'deploying')
+        + tuple(owner.get(field) for field in RUN_FIELDS))
+    if cursor.fetchone() is None:
+        raise DeployConflict('history row %s (%s) changed owner meanwhile: another run is recovering it'
+                             % (history_id, row['module_name']))
+    return fetch_deploy(cursor, schema, history_id)

@@ -56,6 +56,9 @@ COPY_FROM_STDIN = re.compile(r'^COPY\b.*\bFROM STDIN\b')
 WORTH_LEXING = re.compile(r'CONCURRENTLY|VACUUM|SYSTEM|DATABASE|TABLESPACE|SUBSCRIPTION|CLUSTER|ADD\s+VALUE|BEGIN|'
                           r'START|COMMIT|END|ROLLBACK|ABORT|PREPARE|COPY|^\s*\\', re.I | re.M)
 HEAD_WORDS = 32
+# A script is read whole (checksum, placeholders, statements): larger ones are refused before reading, so that
+# a stray data dump in the migrations directory cannot exhaust the memory of the host. Load bulk data otherwise.
+MAX_SCRIPT_BYTES = 16 * 1024 * 1024
 
 
 class MigrationFileError(ValueError):
@@ -331,8 +334,12 @@ def read_script(path, name, placeholders):
     match = SCRIPT_NAME.match(name)
     if not match:
         raise ValueError('%s: bad migration file name, expected %s' % (name, NAME_FORM))
+    size = os.stat(path).st_size
+    if size > MAX_SCRIPT_BYTES:
+        raise ValueError('%s: %d bytes, more than the %d MiB a migration script may have; split it, or load bulk data '
+                         'another way' % (name, size, MAX_SCRIPT_BYTES // (1024 * 1024)))
     with open(path, 'rb') as f:
-        data = normalized_bytes(f.read())
+        data = normalized_bytes(f.read(MAX_SCRIPT_BYTES + 1))
     try:
         text = data.decode('utf-8')
     except UnicodeDecodeError as e:

@@ -6,7 +6,10 @@
 
 Only regular files, directories and symlinks that stay inside the release are allowed, in
 both directions: an absolute name, a ``..`` component, a link leading outside, a hard link
-or a device is refused with the member's name, before anything is written.
+or a device is refused with the member's name, before anything is written. A link that leads
+outside only through another link (``a -> ..`` inside ``d/``, then ``b -> d/a/..``) is caught
+once the tree is on disk, by resolving every link for real (check_tree_links), before the
+release gets its final name.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -44,8 +47,24 @@ def check_link(name, target):
         raise UnsafeArchive('symlink %s points to %s, outside the release' % (name, target))
 
 
+def check_tree_links(root):
+    """Every symlink under ``root``, resolved through every other link, must lead inside ``root``."""
+    real_root = os.path.realpath(root)
+    for directory, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                continue
+            resolved = os.path.realpath(path)
+            if resolved != real_root and not resolved.startswith(real_root + os.sep):
+                relative = os.path.relpath(path, root).replace(os.sep, '/')
+                raise UnsafeArchive('symlink %s points to %s, which resolves to %s, outside the release'
+                                    % (relative, os.readlink(path), resolved))
+
+
 def pack_tree(root, archive_path, compress=False):
     """Write the tree under ``root`` into a tar archive, refusing what unpacking would refuse."""
+    check_tree_links(root)
     options = dict(format=tarfile.PAX_FORMAT)
     if compress:
         # Level 1: most of gzip's saving on text for a fraction of its time.
@@ -108,4 +127,5 @@ def unpack_archive(archive_path, dest):
                             break
                         out.write(block)
                 os.chmod(target, 0o755 if member.mode & stat.S_IXUSR else 0o644)
+    check_tree_links(dest)
     return len(members)

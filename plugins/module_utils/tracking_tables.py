@@ -34,7 +34,12 @@ _DDL = (
         started_at timestamptz NOT NULL DEFAULT now(),
         finished_at timestamptz,
         actor text NOT NULL DEFAULT current_user,
-        message text)''',
+        message text,
+        controller text,
+        controller_pid integer,
+        controller_token text,
+        heartbeat_at timestamptz,
+        checkpoint jsonb)''',
     'CREATE INDEX IF NOT EXISTS module_version_history_module_idx ON {s}.module_version_history (module_name, id)',
     # At most one deploy in progress per blog module: the row of a running deploy is its lock.
     "CREATE UNIQUE INDEX IF NOT EXISTS module_version_history_one_deploying "
@@ -62,29 +67,49 @@ def table(schema, name):
 
 # Checked with the tables, so that a database from an earlier release gets what was added since.
 INDEXES = ('module_version_history_one_deploying',)
+# Columns added to module_version_history since its first release: which controller run opened a deploy,
+# its last sign of life, and the state a recovery returns to (deploy_history, controller_run).
+HISTORY_RUN_COLUMNS = (('controller', 'text'), ('controller_pid', 'integer'), ('controller_token', 'text'),
+                       ('heartbeat_at', 'timestamptz'), ('checkpoint', 'jsonb'))
+
+
+def _tables_state(cursor, schema):
+    """(tables and indexes exist, module_version_history has every column of this release)."""
+    names = TABLES + INDEXES
+    cursor.execute('SELECT ' + ' AND '.join(['to_regclass(%s) IS NOT NULL'] * len(names)) + ' AS present, '
+                   '(SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) AND NOT attisdropped '
+                   'AND attname::text = ANY(%s)) AS columns',
+                   [table(schema, name) for name in names]
+                   + [table(schema, 'module_version_history'), [name for name, _type in HISTORY_RUN_COLUMNS]])
+    row = cursor.fetchone()
+    return bool(row['present']), row['columns'] == len(HISTORY_RUN_COLUMNS)
 
 
 def tracking_tables_exist(cursor, schema):
-    names = TABLES + INDEXES
-    cursor.execute('SELECT ' + ' AND '.join(['to_regclass(%s) IS NOT NULL'] * len(names)) + ' AS present',
-                   [table(schema, name) for name in names])
-    return bool(cursor.fetchone()['present'])
+    """True when the tables exist (readers cope with a history table of an earlier release)."""
+    return _tables_state(cursor, schema)[0]
 
 
 def ensure_tracking_tables(cursor, schema):
     """Create the schema and tables when missing, in the caller's transaction; True when created.
 
+    A history table of an earlier release gets the columns added since (HISTORY_RUN_COLUMNS).
+
     The transaction-level advisory lock makes concurrent first runs wait for each other instead
     of failing on the catalogs' unique indexes; the second one then finds the tables there.
     """
-    if tracking_tables_exist(cursor, schema):
+    if all(_tables_state(cursor, schema)):
         return False
     cursor.execute(xact_lock_sql(), (LOCK_CLASS, lock_purpose('tracking', schema)))
-    if tracking_tables_exist(cursor, schema):
+    exist, current = _tables_state(cursor, schema)
+    if exist and current:
         return False
     cursor.execute('SELECT 1 AS found FROM pg_namespace WHERE nspname = %s', (schema,))
     if cursor.fetchone() is None:
         cursor.execute('CREATE SCHEMA %s' % quote_ident(schema))
     for statement in _DDL:
         cursor.execute(statement.format(s=quote_ident(schema)))
-    return True
+    for name, column_type in HISTORY_RUN_COLUMNS:
+        cursor.execute('ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s'
+                       % (table(schema, 'module_version_history'), quote_ident(name), column_type))
+    return not exist

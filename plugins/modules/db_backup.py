@@ -59,6 +59,8 @@ options:
         older ones are removed, sidecar first. The backup just taken is always kept.
       - Incomplete leftovers (C(.partial), dumps without a sidecar) are never removed by retention, since one of
         them may be a backup that another run is still writing; M(blogops.release.backup_info) reports them.
+        Every backup (whatever O(keep)) removes the C(.partial) leftovers of killed runs, namely those that no process
+        of the host holds open (C(/proc)) and that have not changed for 10 seconds.
       - Omitted means every backup is kept.
     type: int
   label:
@@ -220,6 +222,12 @@ sidecar_content:
     tracking_schema: public
     snapshot: true
     duration_seconds: 12.5
+removed_leftovers:
+  description: Unfinished backups (C(.partial)) of killed runs that this backup removed.
+  returned: success and not in check mode
+  type: list
+  elements: str
+  sample: [/var/backups/blog/blog_backup_20261101_020000.dump.partial]
 removed:
   description: Older backups that O(keep) removed (in check mode, would remove).
   returned: always

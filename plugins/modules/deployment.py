@@ -15,11 +15,18 @@ version_added: 0.1.0
 description:
   - V(started) appends a C(module_version_history) row with status C(deploying) for a blog module. Only one such row
     can exist per blog module, so the row is the deploy's lock; starting a second deploy fails naming the first
-    (who, when, how far it got).
-  - V(progress) records how far an open deploy got (O(note)) and its pre-deploy backup (O(backup)), so that a
-    later run can tell what a killed run left behind.
+    (who, when, how far it got, from which controller).
+  - The row records which run owns it, the controller host, the pid of its C(ansible-playbook) process and a token
+    of that process (boot id and start time), so that a later run can tell whether the run is dead. The action
+    plugin fills them in on the controller.
+  - V(progress) records how far an open deploy got (O(note)), its pre-deploy backup (O(backup)) and the state to
+    return to (O(checkpoint)), and renews the row's heartbeat, so that a later run can tell what a killed run left
+    behind.
   - V(finished) closes the row as C(deployed), C(failed) or C(rolled_back).
-  - V(query) returns the deploys in progress.
+  - V(query) returns the deploys in progress, each with C(run_state), whether the run that owns it is C(alive),
+    C(dead) or C(unknown) as seen from this controller, and C(run_reason).
+  - V(takeover) makes this run the owner of an open row whose run is dead, if O(owner) still owns it, which is a
+    compare-and-set, so that of two runs recovering the same row only one goes on.
 options:
   module_name:
     description:
@@ -30,7 +37,7 @@ options:
     description:
       - What to do, see the description.
     type: str
-    choices: [started, progress, finished, query]
+    choices: [started, progress, finished, query, takeover]
     default: started
   to_version:
     description:
@@ -38,7 +45,7 @@ options:
     type: str
   history_id:
     description:
-      - With O(state=progress) and O(state=finished), the row that O(state=started) returned.
+      - With O(state=progress), O(state=finished) and O(state=takeover), the row that O(state=started) returned.
     type: int
   status:
     description:
@@ -57,6 +64,36 @@ options:
     description:
       - Who deploys, stored in C(actor). Defaults to the database user.
     type: str
+  checkpoint:
+    description:
+      - With O(state=progress), the state a recovery returns to, stored in the row's C(checkpoint) (JSON), for example
+        the release being deployed, each host's C(current) and C(previous) releases and the C(module_version) row
+        before the deploy.
+    type: dict
+  owner:
+    description:
+      - With O(state=takeover), the C(controller), C(controller_pid) and C(controller_token) that O(state=query)
+        returned for the row, whose run was found dead.
+    type: dict
+  stale_after:
+    description:
+      - With O(state=query), a lease in seconds, where V(0) means none. A row whose heartbeat is older is reported
+        C(dead) whatever controller owns it. Use it only where no step of a deploy can run longer than that.
+    type: int
+    default: 0
+  controller:
+    description:
+      - The controller host of the run. Set by the action plugin; give it only to record a run by hand.
+    type: str
+  controller_pid:
+    description:
+      - The pid of the run's C(ansible-playbook) process. Set by the action plugin.
+    type: int
+  controller_token:
+    description:
+      - A token of that process (boot id and start time) that tells it from a later process with the same pid. Set by
+        the action plugin.
+    type: str
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -69,6 +106,10 @@ attributes:
   idempotent:
     support: partial
     details: V(started) opens a new row each time it succeeds; V(progress) and V(finished) are idempotent.
+  action:
+    description: The action plugin adds this run's identity (controller host, ansible-playbook pid, token) and, with
+      O(state=query), tells from the controller whether each open row's run is alive.
+    support: full
 seealso:
   - module: blogops.release.module_version
   - module: blogops.release.module_version_info
@@ -93,6 +134,23 @@ EXAMPLES = r'''
     history_id: "{{ deploy.deployment.id }}"
     backup: /var/backups/blog/blog_backup_20261124_100000.dump
     note: "step: migrate"
+
+- name: Find deploys of comments whose run died
+  blogops.release.deployment:
+    login_db: blog
+    module_name: comments
+    state: query
+  register: open_deploys
+
+- name: Take over the first one, if its run is dead
+  blogops.release.deployment:
+    login_db: blog
+    module_name: comments
+    state: takeover
+    history_id: "{{ open_deploys.in_progress[0].id }}"
+    owner: "{{ open_deploys.in_progress[0] }}"
+    note: recovering
+  when: open_deploys.in_progress and open_deploys.in_progress[0].run_state == 'dead'
 
 - name: Close it
   blogops.release.deployment:
@@ -119,11 +177,26 @@ deployment:
     finished_at: null
     actor: deploy
     message: "step: preflight"
+    controller: ctl1.example.com
+    controller_pid: 4242
+    controller_token: "5b7c1e0a-8f0e-4a57-9d4e-0c6f3f1f2a11:9876543"
+    heartbeat_at: "2026-11-24T10:00:05.000000+00:00"
+    heartbeat_age_s: 3
+    checkpoint: null
 in_progress:
-  description: With O(state=query), the open deploy rows of the blog module.
+  description: With O(state=query), the open deploy rows of the blog module, as in RV(deployment), each with
+    C(run_state) (C(alive), C(dead) or C(unknown)) and C(run_reason).
   returned: with O(state=query)
   type: list
   elements: dict
+  sample:
+    - id: 42
+      module_name: comments
+      status: deploying
+      controller: ctl1.example.com
+      controller_pid: 4242
+      run_state: dead
+      run_reason: its ansible-playbook process (pid 4242) on ctl1.example.com is gone
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -137,9 +210,11 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     tracking_schema,
 )
 from ansible_collections.blogops.release.plugins.module_utils.deploy_history import (
+    RUN_FIELDS,
     DeployConflict,
     deploys_in_progress,
     start_deploy,
+    take_over_deploy,
     update_deploy,
 )
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
@@ -150,6 +225,7 @@ from ansible_collections.blogops.release.plugins.module_utils.tracking_tables im
 def run(module, cursor, schema):
     params = module.params
     state = params['state']
+    run = dict((field, params[field]) for field in RUN_FIELDS)
     if state == 'query':
         rows = deploys_in_progress(cursor, schema, params['module_name']) if tracking_tables_exist(cursor, schema) else []
         return dict(changed=False, in_progress=rows)
@@ -160,13 +236,19 @@ def run(module, cursor, schema):
             return dict(changed=True, deployment=dict(id=None, module_name=params['module_name'], from_version=None,
                                                       to_version=params['to_version'], status='deploying'))
         row = start_deploy(cursor, schema, params['module_name'], params['to_version'], params['actor'],
-                           params['note'], check_mode=module.check_mode)
+                           params['note'], check_mode=module.check_mode, run=run)
         return dict(changed=True, deployment=row)
     if not tracking_tables_exist(cursor, schema):
         raise DeployConflict('there is no deploy %s: the tracking tables do not exist' % params['history_id'])
-    changed, row = update_deploy(cursor, schema, params['history_id'],
-                                 status=params['status'] if state == 'finished' else None,
-                                 message=params['note'], backup=params['backup'], check_mode=module.check_mode)
+    if state == 'takeover':
+        row = take_over_deploy(cursor, schema, params['history_id'], params['owner'] or {}, run, params['note'],
+                               check_mode=module.check_mode)
+        changed = True
+    else:
+        changed, row = update_deploy(cursor, schema, params['history_id'],
+                                     status=params['status'] if state == 'finished' else None,
+                                     message=params['note'], backup=params['backup'], checkpoint=params['checkpoint'],
+                                     check_mode=module.check_mode)
     if row['module_name'] != params['module_name']:
         raise DeployConflict('history row %s belongs to blog module %s, not %s'
                              % (params['history_id'], row['module_name'], params['module_name']))
@@ -177,16 +259,22 @@ def main():
     module = AnsibleModule(
         argument_spec=database_argument_spec(
             module_name=dict(type='str', required=True),
-            state=dict(type='str', default='started', choices=['started', 'progress', 'finished', 'query']),
+            state=dict(type='str', default='started', choices=['started', 'progress', 'finished', 'query', 'takeover']),
             to_version=dict(type='str'),
             history_id=dict(type='int'),
             status=dict(type='str', choices=['deployed', 'failed', 'rolled_back']),
             note=dict(type='str'),
             backup=dict(type='str'),
             actor=dict(type='str'),
+            checkpoint=dict(type='dict'),
+            owner=dict(type='dict'),
+            stale_after=dict(type='int', default=0),
+            controller=dict(type='str'),
+            controller_pid=dict(type='int'),
+            controller_token=dict(type='str', no_log=False),
         ),
         required_if=[('state', 'started', ['to_version']), ('state', 'progress', ['history_id']),
-                     ('state', 'finished', ['history_id', 'status'])],
+                     ('state', 'finished', ['history_id', 'status']), ('state', 'takeover', ['history_id', 'owner'])],
         supports_check_mode=True,
     )
     try:

@@ -18,7 +18,8 @@ description:
   - Scripts are named C(V<version>__<description>.sql); C(U<version>__<description>.sql) undoes C(V<version>).
     Versions are dotted numbers compared numerically (C(1) < C(1.1) < C(1.10) < C(2)). Duplicate versions, other
     C(.sql) names, empty scripts and an undo script without its migration are refused, naming the file. Other
-    files, dot files and subdirectories are ignored.
+    files, dot files and subdirectories are ignored. A script must be UTF-8 text of at most 16 MiB; a larger one
+    is refused before it is read, so that a stray data dump cannot exhaust the host's memory.
   - The checksum of a script is the SHA-256 of its text with a UTF-8 BOM removed, CRLF folded to LF and the
     O(placeholders) substituted. A run stops when an applied script has changed, naming it with both checksums,
     until O(state=repair) accepts the change.

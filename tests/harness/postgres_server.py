@@ -199,8 +199,10 @@ class ThrowawayServer(PostgresServer):
         options = ['-c listen_addresses=127.0.0.1', '-k %s' % self.socket_dir]
         options += ['-c %s=%s' % item for item in sorted(self.settings.items())]
         last_error = None
-        for _attempt in range(5):
-            self.port = free_port()
+        # A restarted server comes back on its port, as a real one does; clients keep their settings.
+        ports = ([self.port] if self.port else []) + [None] * 5
+        for port in ports:
+            self.port = port or free_port()
             try:
                 self._run([os.path.join(self.bindir, 'pg_ctl'), '-D', self.datadir, '-l', self.logfile, '-w', '-t', '60',
                            '-o', ' '.join(options + ['-p %d' % self.port]), 'start'])
@@ -250,10 +252,13 @@ class ExistingServer(PostgresServer):
 
 
 def suite_server(**kwargs):
-    """The server the suite uses: BLOGOPS_TEST_DSN when set, else a new throwaway cluster."""
+    """The server the suite uses: BLOGOPS_TEST_DSN when set, else a new throwaway cluster, whose password is
+    BLOGOPS_TEST_PASSWORD when set (so that the suite can look for it everywhere afterwards)."""
     dsn = os.environ.get('BLOGOPS_TEST_DSN')
     if dsn:
         return ExistingServer(dsn)
+    if os.environ.get('BLOGOPS_TEST_PASSWORD') and 'password' not in kwargs:
+        kwargs['password'] = os.environ['BLOGOPS_TEST_PASSWORD']
     return ThrowawayServer(**kwargs)
 
 

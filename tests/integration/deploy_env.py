@@ -5,10 +5,15 @@
 """A blog to deploy in tests: a source tree (a copy of examples/blog), a release root, a backup
 directory, real deploy playbook runs, and snapshots of everything a failed deploy must not change."""
 
+import glob
+import json
 import os
 import shutil
+import stat
 
 from harness.playbook import ROOT
+
+from ansible_collections.blogops.release.plugins.module_utils.tree_digest import file_sha256, tree_sha256
 
 SAMPLE = os.path.join(ROOT, 'examples', 'blog')
 PLAYBOOKS = os.path.join(ROOT, 'playbooks')
@@ -112,3 +117,59 @@ class Blog:
     def history(self, module):
         return self.db.query('SELECT from_version, to_version, status, backup, message FROM module_version_history '
                              'WHERE module_name = %s ORDER BY id', (module,))
+
+    # Row-level state, for the fault suite: everything a fault must not lose.
+
+    def data_rows(self):
+        """Every row of every table but the tracking tables, in a stable order."""
+        return dict((name, self.db.query('SELECT * FROM "%s" AS t ORDER BY t::text' % name)) for name in self.tables()
+                    if name not in ('module_version', 'module_version_history', 'schema_version'))
+
+    def tracking_rows(self):
+        """module_version (what each row records), schema_version and module_version_history, row for row."""
+        tables = self.tables()
+        return dict(
+            module_version=self.db.query('SELECT module_name, version, schema_version, dependencies, checksum '
+                                         'FROM module_version ORDER BY 1') if 'module_version' in tables else [],
+            schema_version=self.db.query('SELECT * FROM schema_version ORDER BY id') if 'schema_version' in tables else [],
+            history=self.db.query('SELECT * FROM module_version_history ORDER BY id')
+            if 'module_version_history' in tables else [],
+        )
+
+    def release_files(self, module='comments', roots=None):
+        """For each release root: the links, and every release with its files' checksum and whether anything
+        in it is writable by others."""
+        found = {}
+        for root in roots or [self.release_root]:
+            releases = {}
+            for name in self.releases(module, root):
+                path = os.path.join(root, module, 'releases', name)
+                world_writable = [p for p in [path] + [os.path.join(d, n) for d, ds, fs in os.walk(path) for n in ds + fs]
+                                  if not os.path.islink(p) and os.lstat(p).st_mode & stat.S_IWOTH]
+                releases[name] = dict(checksum=tree_sha256(path), world_writable=world_writable)
+            found[root] = dict(links=self.links(module, root), releases=releases)
+        return found
+
+    def backups(self, directory=None):
+        """Complete backups (a dump with its sidecar) with their checksums and modes, and leftovers."""
+        directory = directory or self.backup_dir
+        complete, leftovers = {}, []
+        for path in sorted(glob.glob(os.path.join(directory, 'blog_backup_*'))):
+            name = os.path.basename(path)
+            if name.endswith('.json'):
+                continue
+            if not os.path.exists(path + '.json') or name.endswith('.partial'):
+                leftovers.append(name)
+                continue
+            with open(path + '.json') as f:
+                sidecar = json.load(f)
+            complete[name] = dict(sha256=file_sha256(path) if os.path.isfile(path) else None,
+                                  sidecar_sha256=sidecar.get('sha256'), mode=stat.S_IMODE(os.stat(path).st_mode),
+                                  sidecar_mode=stat.S_IMODE(os.stat(path + '.json').st_mode))
+        mode = stat.S_IMODE(os.stat(directory).st_mode) if os.path.isdir(directory) else None
+        return dict(complete=complete, leftovers=leftovers, directory_mode=mode)
+
+    def state(self, module='comments', roots=None):
+        """The snapshot plus every row of the data and tracking tables, the releases' checksums and the backups."""
+        return dict(self.snapshot(module, roots), rows=self.data_rows(), tracking=self.tracking_rows(),
+                    release_files=self.release_files(module, roots), backups=self.backups())

@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import multiprocessing
+import os
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.blogops.release.plugins.module_utils.controller_run import controller_host, run_state, this_run
+
+MODULE = 'blogops.release.deployment'
+
+
+def playbook_pid():
+    """The pid of ansible-playbook: action plugins run in worker processes forked from it."""
+    parent = multiprocessing.parent_process()
+    return parent.pid if parent is not None else os.getpid()
+
+
+class ActionModule(ActionBase):
+    """Adds this run's identity, which only the controller knows, and judges on the controller whether the
+    runs owning open deploys are alive (the module itself may run on the database host)."""
+
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        args = dict(self._task.args)
+        state = args.get('state', 'started')
+        if state in ('started', 'takeover') and not args.get('controller'):
+            args.update(this_run(playbook_pid()))
+        try:
+            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        if state == 'query' and not result.get('failed'):
+            here = controller_host()
+            stale_after = int(args.get('stale_after') or 0)
+            for row in result.get('in_progress') or []:
+                row['run_state'], row['run_reason'] = run_state(row, here, stale_after)
+        return result
