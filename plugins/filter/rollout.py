@@ -17,13 +17,17 @@ def _registered(hostvars, host, variable):
         return None
 
 
+def _first_failure(hostvars, host, names):
+    results = (_registered(hostvars, host, name) for name in names)
+    return next((result for result in results if rollout.task_failure(result)), None)
+
+
 def step_failures(hostvars, hosts, variables, place=None):
     """The hosts where a registered result of ``variables`` (a name or a list) failed or was unreachable, with the
     first such result; ``place`` names the place instead of the host (\"database host db1\")."""
     names = [variables] if isinstance(variables, str) else list(variables)
     try:
-        return rollout.failures([(place or host, next((r for r in (_registered(hostvars, host, n) for n in names)
-                                                    if rollout.task_failure(r)), None)) for host in hosts])
+        return rollout.failures([(place or host, _first_failure(hostvars, host, names)) for host in hosts])
     except TypeError as e:
         raise AnsibleFilterError('blogops.release.step_failures expects hostvars, a list of hosts and a name: %s' % e)
 

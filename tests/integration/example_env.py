@@ -123,8 +123,7 @@ def walk_tasks(tasks):
     for task in tasks or []:
         yield task
         for key in ('block', 'rescue', 'always'):
-            for inner in walk_tasks(task.get(key)):
-                yield inner
+            yield from walk_tasks(task.get(key))
 
 
 def deploy_variables():
@@ -153,4 +152,3 @@ def check_data(where, argument, code):
         assert set(value['blogops_release']) == published_summary_keys(), where
     else:
         assert argument == '', '%s: unknown data kind %s' % (where, argument)
-
