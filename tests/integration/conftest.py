@@ -182,12 +182,12 @@ def files_with(directory, secret):
 
 
 @pytest.fixture(autouse=True)
-def no_secret_left(request):
+def no_secret_left(request, tmp_path):
     secret = os.environ.get('BLOGOPS_TEST_PASSWORD')
     yield
-    if not secret or 'tmp_path' not in request.fixturenames:
+    if not secret:
         return
-    found, scanned = files_with(str(request.getfixturevalue('tmp_path')), secret)
+    found, scanned = files_with(str(tmp_path), secret)
     server = request.getfixturevalue('pg_server') if 'pg_server' in request.fixturenames else None
     if getattr(server, 'logfile', None) and os.path.exists(server.logfile):
         with open(server.logfile, 'rb') as f:
