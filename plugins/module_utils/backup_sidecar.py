@@ -173,7 +173,7 @@ def check_backup(path, sidecar, workers=1):
         raise BackupMismatch('the backup %s is missing although its sidecar exists' % path)
     actual, size = backup_digest(path, sidecar['format'], workers)
     if actual != sidecar['sha256']:
-        raise BackupMismatch('the backup %s is damaged: its sha256 is %s but its sidecar %s says %s (size %d bytes, '
+        raise BackupMismatch('the backup %s is damaged: its sha256 checksum is %s but its sidecar %s says %s (size %d bytes, '
                              'sidecar says %d)' % (path, actual, sidecar_path(path), sidecar['sha256'], size,
                                                    sidecar['size']), actual)
     return actual

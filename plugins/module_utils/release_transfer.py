@@ -55,9 +55,10 @@ def check_tree_links(root):
             path = os.path.join(directory, name)
             if not os.path.islink(path):
                 continue
+            relative = os.path.relpath(path, root).replace(os.sep, '/')
+            check_link(relative, os.readlink(path))
             resolved = os.path.realpath(path)
             if resolved != real_root and not resolved.startswith(real_root + os.sep):
-                relative = os.path.relpath(path, root).replace(os.sep, '/')
                 raise UnsafeArchive('symlink %s points to %s, which resolves to %s, outside the release'
                                     % (relative, os.readlink(path), resolved))
 

@@ -96,7 +96,7 @@ def test_a_bad_connection_fails_preflight_without_leaking_the_password(blog):
     run = blog.deploy('core', '1.0.0', blog_db_password=secret)
     assert not run.ok
     message = failure_message(run)
-    assert 'failed at preflight' in message and 'database:' in message and 'password authentication failed' in message
+    assert 'failed at preflight' in message and 'PostgreSQL database' in message and 'password authentication failed' in message
     assert secret not in run.output
     assert blog.tables() == []
 

@@ -94,12 +94,13 @@ def test_damaged_backup_and_missing_sidecar_stop_the_rollback_before_it_changes_
     with open(backup, 'r+b') as f:
         f.seek(len(original) // 2)
         f.write(bytes([original[len(original) // 2] ^ 0xFF]))
+    damaged_state = deployed.state()
     back = deployed.playbook('rollback', blog_module='comments')
     message = operator_message(back)
     damaged.check('the rollback refused, naming the damaged backup and saying nothing was put back',
                   not back.ok and 'checksum' in message and backup in message and 'nothing was put back' in message,
                   message)
-    check_nothing_lost(damaged, deployed_state, deployed.state())
+    check_nothing_lost(damaged, damaged_state, deployed.state())
     damaged.outcome('rollback refused before any change: "%s"' % message[message.find('Backup:'):][:90])
     with open(backup, 'wb') as f:
         f.write(original)
