@@ -10,7 +10,9 @@ back, and says which."""
 
 import os
 import shutil
+import time
 
+from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import ABANDONED_AFTER
 from faults_env import (
     GATE_KEY,
     GATED_MIGRATION,
@@ -75,6 +77,10 @@ def test_kill_during_the_backup(deployed, pg_server, fault_case):
     check_nothing_lost(case, before, dict(killed, backups=dict(killed['backups'], leftovers=[])), history_added=1)
     case.check('the killed pg_dump left an unfinished backup', killed['backups']['leftovers'], killed['backups'])
 
+    # db_backup leaves a partial alone until nothing has written to it for ABANDONED_AFTER seconds (a run may
+    # still be writing it); a deploy started right after the kill could reach its backup sooner than that.
+    newest = max(os.lstat(os.path.join(deployed.backup_dir, name)).st_mtime for name in killed['backups']['leftovers'])
+    time.sleep(max(0.0, newest + ABANDONED_AFTER + 1 - time.time()))
     again = deployed.deploy('comments', '1.1.0')
     case.check('the next deploy succeeds', again.ok, again)
     said = recovery_message(again)
