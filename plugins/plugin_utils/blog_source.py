@@ -176,6 +176,10 @@ def _not_a_directory(where, dir_fd, name, st):
     return None
 
 
+def _manifest_problem(where, error):
+    return '%s%s %s' % (where, '' if error.line else ':', error)
+
+
 def read_manifest_file(where, dir_fd):
     """(loaded module.yml, problems): read from ``dir_fd`` without following a link, at most MAX_BYTES + 1."""
     st = _lstat(dir_fd, 'module.yml')
@@ -192,9 +196,10 @@ def read_manifest_file(where, dir_fd):
     try:
         with contained_tree.open_file(entry) as f:
             data = f.read(MAX_BYTES + 1)
-        return load_manifest_yaml(data), []
+        data, duplicates = load_manifest_yaml(data)
+        return data, [_manifest_problem(where, e) for e in duplicates]
     except ManifestYamlError as e:
-        return None, ['%s%s %s' % (where, '' if e.line else ':', e)]
+        return None, [_manifest_problem(where, e)]
     except (OSError, contained_tree.TreeError) as e:
         return None, ['%s cannot be read: %s' % (where, e)]
 

@@ -7,10 +7,11 @@
 A manifest is a handful of short keys. PyYAML's safe loader allows what such a file never needs
 and what makes a hostile one dangerous: aliases, which a few hundred bytes can nest into a value
 of billions of elements once anything walks or prints it; duplicate keys, of which the last
-silently wins; any size and any depth. This loader refuses anchors and aliases, duplicate keys
-and merge keys (``<<``) where it composes and constructs the document, nesting deeper than
-MAX_DEPTH, and files over MAX_BYTES before parsing. Its errors give the line and quote nothing
-of the document but a short prefix.
+silently wins; any size and any depth. This loader refuses anchors, aliases and merge keys
+(``<<``) where it composes and constructs the document, nesting deeper than MAX_DEPTH, and files
+over MAX_BYTES before parsing. Duplicate keys are returned as problems rather than raised, so
+that the rest of the manifest is still checked in the same run. Errors give the line and quote
+nothing of the document but a short prefix.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -50,6 +51,7 @@ class _StrictLoader(yaml.SafeLoader):
     def __init__(self, stream):
         super(_StrictLoader, self).__init__(stream)
         self._depth = 0
+        self.duplicates = []
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -79,8 +81,10 @@ class _StrictLoader(yaml.SafeLoader):
                 except TypeError:
                     raise ManifestYamlError('a key must be text, got %s' % short(key), _line(key_node))
                 if first is not None:
-                    raise ManifestYamlError('duplicate key %s (first at line %d)' % (short(key), first),
-                                            _line(key_node))
+                    # Reported, not fatal: the rest of the manifest is still checked, so that one run lists it all.
+                    self.duplicates.append(ManifestYamlError('duplicate key %s (first at line %d)' % (short(key), first),
+                                                             _line(key_node)))
+                    continue
                 seen[key] = _line(key_node)
         return super(_StrictLoader, self).construct_mapping(node, deep)
 
@@ -96,7 +100,8 @@ def _describe(error):
 
 
 def load_manifest_yaml(data):
-    """The document in ``data`` (bytes, read with at most MAX_BYTES + 1), or ManifestYamlError."""
+    """(the document in ``data``, the duplicate keys as ManifestYamlErrors); ``data`` is bytes, read with at most
+    MAX_BYTES + 1. Anything else that is wrong raises ManifestYamlError."""
     if len(data) > MAX_BYTES:
         raise ManifestYamlError('larger than %d KiB; a manifest holds a few short keys' % (MAX_BYTES // 1024))
     try:
@@ -105,7 +110,7 @@ def load_manifest_yaml(data):
         raise ManifestYamlError('not UTF-8 text (byte %d)' % e.start)
     loader = _StrictLoader(text)
     try:
-        return loader.get_single_data()
+        return loader.get_single_data(), loader.duplicates
     except ManifestYamlError:
         raise
     except yaml.YAMLError as e:

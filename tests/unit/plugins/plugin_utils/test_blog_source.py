@@ -359,3 +359,11 @@ def test_no_byte_from_outside_the_module_is_ever_read_or_packed(ops):
         assert result['checksum'] == 'sha256:' + tree_sha256(result['files_path'])
     finally:
         subprocess.run(['rm', '-rf', base], check=True)
+
+
+def test_duplicate_keys_do_not_hide_the_other_problems_of_the_manifest(source):
+    write(source, {'modules/comments/module.yml': 'name: comments\nversion: "1.4"\nowner: me\nversion: 1.5.0\n'})
+    message = refusal(source)
+    for expected in ("modules/comments/module.yml line 4: duplicate key 'version' (first at line 2)",
+                     "modules/comments/module.yml has unknown key(s) 'owner'"):
+        assert expected in message, message
