@@ -317,7 +317,7 @@ def test_links_hard_links_and_a_long_version_are_all_refused_at_preflight(deploy
     hard_in = fault_case.case('hard link inside files/', 'files/static/again.js: a second name of comments.js')
     migration = fault_case.case('migration symlinked outside', 'migrations/V1.1__steal.sql -> a script outside')
     long_version = fault_case.case('10,006-character version', 'module.yml: version 1.0.1-aaa... (10,006 characters)')
-    duplicate = fault_case.case('duplicate key in module.yml', 'module.yml: version twice; today the last one won')
+    duplicate = fault_case.case('duplicate key in module.yml', 'module.yml: description twice (the last one won silently)')
     together = fault_case.case('every source problem at once', 'the six faults above in one source')
     outside_dir = secret_dir(tmp_path)
     files = os.path.join(deployed.source, 'modules', 'comments', 'files')
