@@ -11,6 +11,7 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from ansible_collections.blogops.release.plugins.module_utils import contained_tree
 from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 from ansible_collections.blogops.release.plugins.plugin_utils.blog_source import BlogSourceError, read_blog_module
@@ -370,3 +371,17 @@ def test_duplicate_keys_do_not_hide_the_other_problems_of_the_manifest(source):
     for expected in ("modules/comments/module.yml line 4: duplicate key 'version' (first at line 2)",
                      "modules/comments/module.yml has unknown key(s) 'owner'"):
         assert expected in message, message
+
+
+@pytest.mark.parametrize('links, escaping', [
+    ({'a': 'b', 'b': 'c'}, []),
+    ({'d/up': '..', 'x': 'd/up/..'}, ['x']),
+    ({'d/up': '..', 'x': 'd/up/d'}, []),
+    ({'a': 'b', 'b': 'a'}, ['a', 'b']),
+    ({'a': '/etc'}, ['a']),
+    ({'d/a': '../../x'}, ['d/a']),
+    ({'d/a': '../x/../d'}, []),
+    ({'s': 'd/e', 'd/e': '../..'}, ['d/e', 's']),
+])
+def test_links_are_resolved_through_each_other_as_the_kernel_would(links, escaping):
+    assert [relative for relative, _target in contained_tree.escaping_links(links)] == escaping
