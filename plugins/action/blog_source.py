@@ -38,5 +38,7 @@ class ActionModule(ActionBase):
             return result
         except ValueError as e:
             raise AnsibleActionFail(to_native(e))
+        except OSError as e:
+            raise AnsibleActionFail('cannot read the blog module source %s: %s' % (src, to_native(e)))
         result.update(changed=False, module=module)
         return result
