@@ -7,6 +7,11 @@
 The session is in autocommit; the runner opens and ends every transaction itself, so that a
 script that cannot run in a transaction really runs outside one, and the session-level lock
 lives as long as the session (a killed run's server session ends, and its lock with it).
+
+The run's protections (lock_timeout, statement_timeout, client_connection_check_interval, the role and
+search_path the session started with) are set again after every script, before the next script and
+before any history row: whatever a script does to them (RESET ALL, SET ROLE, SET LOCAL, set_config())
+stays with that script.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,6 +50,9 @@ IN_TRANSACTION = 2
 # How often the server checks, while a statement runs, that a run's client is still there
 # (PostgreSQL 14 and later): a killed run's statements stop and its lock goes within that time.
 CLIENT_CHECK_INTERVAL = '1s'
+# What the session started with, set again after every script. The session user first: setting it also
+# sets the current user, which role then changes (RESET ALL leaves both alone, SET SESSION AUTHORIZATION does not).
+STARTING_SETTINGS = ('session_authorization', 'role', 'search_path', 'statement_timeout')
 
 
 class LockBusy(Exception):
@@ -116,12 +124,14 @@ class MigrationRunner:
         self.in_transaction = False
         self.lock_settings = None
         self.session_settings = []
+        self.role = None
 
     # --- session -------------------------------------------------------------------------------
 
     def lock(self, lock_wait, lock_timeout, statement_timeout=None):
         """Take the blog module's session-level lock, waiting up to ``lock_wait`` seconds, then set
         the timeouts of the migration statements; raises LockBusy naming the holder."""
+        starting = self._starting_settings()
         # lock_timeout 0 would mean no limit: lock_wait 0 waits a millisecond at most.
         self.lock_settings = dict(lock_wait=lock_wait, wait='%dms' % max(lock_wait * 1000, 1), timeout=lock_timeout)
         settings = [('lock_timeout', self.lock_settings['wait'])]
@@ -143,13 +153,34 @@ class MigrationRunner:
         if not locked:
             self._busy(self.purpose, "another run holds the migration lock of blog module '%s' (tracking schema %s) and "
                        'did not release it within lock_wait=%s s' % (self.module_name, self.schema, lock_wait))
-        self.session_settings = [('lock_timeout', lock_timeout)]
         if statement_timeout is not None:
-            self.session_settings.append(('statement_timeout', statement_timeout))
+            starting['statement_timeout'] = statement_timeout
+        self.session_settings = [(name, starting[name]) for name in STARTING_SETTINGS] + [('lock_timeout', lock_timeout)]
+        if self.server_version >= 140000:
+            self.session_settings.append(('client_connection_check_interval', CLIENT_CHECK_INTERVAL))
         self._set(self.session_settings)
+
+    def _starting_settings(self):
+        """The settings of STARTING_SETTINGS as the session has them now, and the current user."""
+        self.cursor.execute('SELECT current_user AS current_user, ' + ', '.join(
+            'current_setting(%%s) AS "%s"' % name for name in STARTING_SETTINGS), STARTING_SETTINGS)
+        row = dict(self.cursor.fetchone())
+        self.role = row.pop('current_user')
+        return row
+
+    def protect(self, script, done):
+        """Set the run's settings again after ``script``, whatever it did to them; raises MigrationFailed naming it."""
+        try:
+            self._set(self.session_settings)
+        except database_error_class() as e:
+            raise MigrationFailed('after %s the module could not set the run\'s settings again (%s): %s'
+                                  % (script.script, ', '.join(name for name, _value in self.session_settings),
+                                     database_error_message(e)), script, None, done)
 
     def _set(self, settings):
         """Set session parameters, a list of (name, value), in one statement."""
+        if not settings:
+            return
         self.cursor.execute('SELECT ' + ', '.join(['set_config(%s, %s, false)'] * len(settings)),
                             [value for setting in settings for value in setting])
 
@@ -255,6 +286,8 @@ class MigrationRunner:
                         'recognise); what it and the scripts before it in this step did may be committed without '
                         'schema_version rows. Check the database before running again.' % script.script,
                         script, None, done)
+                # Before the next script and the history rows: a SET LOCAL lasts until the end of the whole step.
+                self.protect(script, done)
                 requests.append(self._request(script, version_of(script), kind, _elapsed_ms(started)))
             insert_schema_rows(self.cursor, self.schema, requests, self.actor)
             self.commit()
@@ -283,9 +316,9 @@ class MigrationRunner:
                                                             reason=step.reason, row_id=row['id']),
                                       script, line, done, row['id'])
         execution_ms = _elapsed_ms(started)
-        mark_schema_row_succeeded(self.cursor, self.schema, row['id'], execution_ms)
         # A SET in the script (say, a longer lock_timeout for CREATE INDEX CONCURRENTLY) stays with it.
-        self._set(self.session_settings)
+        self.protect(script, done)
+        mark_schema_row_succeeded(self.cursor, self.schema, row['id'], execution_ms)
         return [self._outcome(dict(row, execution_ms=execution_ms), False)]
 
     @staticmethod
