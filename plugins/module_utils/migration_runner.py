@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 
 from ansible_collections.blogops.release.plugins.module_utils.advisory_lock import (
@@ -45,6 +46,12 @@ from ansible_collections.blogops.release.plugins.module_utils.tracking_tables im
 )
 
 LOCK_NOT_AVAILABLE = '55P03'
+INSUFFICIENT_PRIVILEGE = '42501'
+# PostgreSQL's permission errors name the object, not the privilege: which one, from the object's kind and the
+# failed statement's first word, where that is unambiguous.
+DENIED = re.compile(r'^permission denied for (?P<kind>schema|table|view|sequence|function|procedure|database) (?P<name>.+)$')
+OWNER = re.compile(r'^must be owner of (?P<object>.+)$')
+WRITES = ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
 # libpq's PQTRANS_INTRANS: idle inside a transaction block.
 IN_TRANSACTION = 2
 # How often the server checks, while a statement runs, that a run's client is still there
@@ -85,6 +92,43 @@ def _error_line(error, text, offset=0):
         return line_of(text, offset + int(position) - 1)
     except (TypeError, ValueError):
         return None
+
+
+def _failed_statement(error, text):
+    """The statement of ``text`` that failed: the one PostgreSQL's error position is in, or the only one."""
+    statements = split_statements(text)
+    position = getattr(getattr(error, 'diag', None), 'statement_position', None)
+    try:
+        offset = int(position) - 1
+    except (TypeError, ValueError):
+        return statements[0] if len(statements) == 1 else None
+    found = [s for s in statements if s.offset <= offset]
+    return found[-1] if found else None
+
+
+def _needed_privilege(statement, message):
+    """What a permission error says the role lacks, in words."""
+    verb = statement.head.split(' ', 1)[0] if statement is not None and statement.head else None
+    owner = OWNER.match(message or '')
+    if owner:
+        return 'the ownership of %s' % owner.group('object')
+    denied = DENIED.match(message or '')
+    if denied is None:
+        return 'a privilege on the object PostgreSQL names'
+    kind, name = denied.group('kind'), denied.group('name')
+    if kind == 'schema':
+        return '%s on schema %s' % ('CREATE' if verb == 'CREATE' else 'USAGE', name)
+    if kind in ('table', 'view') and verb == 'SELECT':
+        return 'SELECT on %s %s' % (kind, name)
+    if kind in ('table', 'view') and verb in WRITES:
+        return '%s on %s %s (or SELECT, when the statement only reads it)' % (verb, kind, name)
+    if kind in ('function', 'procedure'):
+        return 'EXECUTE on %s %s' % (kind, name)
+    if kind == 'sequence':
+        return 'USAGE on sequence %s' % name
+    if kind == 'database':
+        return 'CREATE on database %s' % name if verb == 'CREATE' else 'a privilege on database %s' % name
+    return 'a privilege on %s %s' % (kind, name)
 
 
 def _elapsed_ms(started):
@@ -313,7 +357,7 @@ class MigrationRunner:
             except database_error_class() as e:
                 line = _error_line(e, script.text, statement.offset) or statement.line
                 raise MigrationFailed(self._failure_message(script, line, e, done, in_transaction=False,
-                                                            reason=step.reason, row_id=row['id']),
+                                                            reason=step.reason, row_id=row['id'], statement=statement),
                                       script, line, done, row['id'])
         execution_ms = _elapsed_ms(started)
         # A SET in the script (say, a longer lock_timeout for CREATE INDEX CONCURRENTLY) stays with it.
@@ -321,15 +365,26 @@ class MigrationRunner:
         mark_schema_row_succeeded(self.cursor, self.schema, row['id'], execution_ms)
         return [self._outcome(dict(row, execution_ms=execution_ms), False)]
 
+    def _privilege_hint(self, script, statement, error):
+        """Which role lacked what, as far as PostgreSQL's message and the failed statement tell."""
+        role = "role '%s'" % self.role if self.role else 'the role of the run'
+        if script.allow_session_settings:
+            role += ' (or the role the script set)'
+        return ('The script ran as %s, which lacks %s; grant it, or run the migrations as a role that has it.'
+                % (role, _needed_privilege(statement, getattr(getattr(error, 'diag', None), 'message_primary', None))))
+
     @staticmethod
     def _outcome(request, in_transaction):
         outcome = dict((k, request[k]) for k in ('version', 'script', 'description', 'checksum', 'execution_ms'))
         outcome['in_transaction'] = in_transaction
         return outcome
 
-    def _failure_message(self, script, line, error, done, in_transaction, reason=None, row_id=None, rolled_back=()):
+    def _failure_message(self, script, line, error, done, in_transaction, reason=None, row_id=None, rolled_back=(),
+                         statement=None):
         where = script.script + (' line %d' % line if line else '')
         text = '%s failed: %s.' % (where, database_error_message(error).rstrip('.'))
+        if _sqlstate(error) == INSUFFICIENT_PRIVILEGE:
+            text += ' ' + self._privilege_hint(script, statement or _failed_statement(error, script.text), error)
         if in_transaction:
             text += ' Its transaction was rolled back'
             if rolled_back:

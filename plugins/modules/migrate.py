@@ -378,6 +378,7 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_runner i
 from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
 from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
 from ansible_collections.blogops.release.plugins.module_utils.schema_history import current_version_row
+from ansible_collections.blogops.release.plugins.module_utils.tracking_privileges import missing_privileges
 
 DURATION = re.compile(r'^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$')
 
@@ -387,7 +388,7 @@ def check_options(params):
     check_blog_module_name(params['module_name'])
     for option in ('target_version', 'baseline_version'):
         if params[option] is not None:
-            check_migration_version(params[option])
+            check_migration_version(params[option], option)
     if params['lock_wait'] < 0:
         raise ValueError('lock_wait must be 0 or more seconds, got %d' % params['lock_wait'])
     for option in ('lock_timeout', 'statement_timeout'):
@@ -431,7 +432,12 @@ class MigrateTask:
         return self.module.check_mode or self.params['state'] == 'validate'
 
     def start(self):
-        """Lock (unless reading only), open the transaction, read the blog module's history."""
+        """Check the role's privileges, lock (unless reading only), open the transaction, read the blog module's history."""
+        # Also when reading only: state=validate is preflight's check that the run will work.
+        role, problems = missing_privileges(self.runner.cursor, self.runner.schema)
+        if problems:
+            self.fail("cannot run the migrations of blog module '%s' as role '%s': %s"
+                      % (self.name, role, '; '.join(problems)), problems=problems)
         if not self.read_only():
             self.runner.lock(self.params['lock_wait'], self.params['lock_timeout'].strip(),
                              self.params['statement_timeout'] and self.params['statement_timeout'].strip())

@@ -66,6 +66,9 @@ def test_bad_files_and_options_are_refused_naming_them(ansible, blog_db, tmp_pat
         dict(task('Migrate with a bad lock_timeout', path=path, lock_timeout='soon'), ignore_errors=True),
         dict(task('Migrate a bad blog module name', path=path, module_name='Comments;'), ignore_errors=True),
         dict(task('Undo without a target', path=path, state='undo'), ignore_errors=True),
+        dict(task('Migrate to a 10000-digit version', path=path, target_version='1' * 10000), ignore_errors=True),
+        dict(task('Baseline a version in Arabic-Indic digits', state='baseline', baseline_version='\u0661'),
+             ignore_errors=True),
     ))
     result = run.result('Migrate')
     assert result['_status'] == 'failed'
@@ -76,6 +79,11 @@ def test_bad_files_and_options_are_refused_naming_them(ansible, blog_db, tmp_pat
     assert "invalid lock_timeout 'soon'" in run.result('Migrate with a bad lock_timeout')['msg']
     assert "invalid blog module name 'Comments;'" in run.result('Migrate a bad blog module name')['msg']
     assert 'target_version' in run.result('Undo without a target')['msg']
+    assert run.result('Migrate to a 10000-digit version')['msg'] == (
+        "target_version: invalid schema version '%s...' (10000 characters): at most 64 characters of dotted numbers "
+        "such as 1, 1.1 or 2024.06.01" % ('1' * 32))
+    assert run.result('Baseline a version in Arabic-Indic digits')['msg'] == (
+        "baseline_version: invalid schema version '\u0661': expected dotted numbers such as 1, 1.1 or 2024.06.01")
     assert not blog_db.table_exists('posts')
     assert not blog_db.table_exists('schema_version')
 
@@ -341,3 +349,78 @@ def test_placeholders_are_substituted_and_covered_by_the_checksum(ansible, blog_
     run, result = migrate(ansible, path=path, placeholders=dict(prefix='blog'))
     assert not run.ok
     assert 'V2__typo.sql uses placeholder ${prefx}' in result['msg']
+
+
+def test_a_script_keeps_the_role_and_search_path_it_sets_to_itself(ansible, blog_db, pg_server, tmp_path):
+    owner = 'owner_' + blog_db.name[-10:]
+    pg_server.query('postgres', 'CREATE ROLE %s NOLOGIN' % owner)
+    blog_db.execute('GRANT CREATE ON SCHEMA public TO %s' % owner)
+    blog_db.execute('CREATE SCHEMA elsewhere')
+    blog_db.execute('GRANT USAGE, CREATE ON SCHEMA elsewhere TO %s' % owner)
+    path = write(tmp_path / 'migrations', {
+        'V1__owned.sql': '-- blogops:allow-session-settings: the table belongs to its owner role\n'
+                         'SET ROLE %s;\nCREATE TABLE owned (x int);\n' % owner,
+        'V2__elsewhere.sql': 'SET search_path TO elsewhere;\nCREATE TABLE placed (x int);\n',
+        'V3__plain.sql': 'CREATE TABLE plain (x int);\n',
+        'V4__alone.sql': '-- blogops:transactional=false\n-- blogops:allow-session-settings: same, outside a transaction\n'
+                         'SET ROLE %s;\nSET search_path TO elsewhere;\nCREATE TABLE alone (x int);\n' % owner,
+        'V5__last.sql': 'CREATE TABLE last (x int);\n',
+    })
+    try:
+        run, result = migrate(ansible, path=path)
+        assert run.ok, run
+        tables = dict((r['name'], (r['schemaname'], r['tableowner'])) for r in blog_db.query(
+            "SELECT tablename AS name, schemaname, tableowner FROM pg_tables WHERE tablename IN "
+            "('owned', 'placed', 'plain', 'alone', 'last')"))
+    finally:
+        blog_db.execute('DROP OWNED BY %s' % owner)
+        pg_server.query('postgres', 'DROP ROLE %s' % owner)
+    assert tables == dict(owned=('public', owner), placed=('elsewhere', 'postgres'), plain=('public', 'postgres'),
+                          alone=('elsewhere', owner), last=('public', 'postgres'))
+    assert versions(result['applied']) == ['1', '2', '3', '4', '5']
+    assert {r['applied_by'] for r in history(blog_db)} == {'postgres'}
+
+
+def test_missing_privileges_are_named_before_anything_runs(ansible, blog_db, pg_server, tmp_path):
+    deployer = 'deployer_' + blog_db.name[-10:]
+    password = 'deployer-pw-' + blog_db.name[-6:]
+    pg_server.query('postgres', 'CREATE ROLE %s LOGIN PASSWORD %%s' % deployer, (password,))
+    blog_db.execute('CREATE TABLE secrets (id int)')
+    path = write(tmp_path / 'migrations', {'V1__create_posts.sql': 'CREATE TABLE posts (id int);\n',
+                                           'V2__read_secrets.sql': 'SELECT count(*) FROM secrets;\n'})
+    as_deployer = dict(login_user=deployer, login_password=password)
+
+    def play(*items):
+        return ansible.play(tasks(*[dict(item, ignore_errors=True) for item in items]))
+    try:
+        first = play(task('Validate as deployer', path=path, state='validate', **as_deployer),
+                     task('Migrate as deployer', path=path, **as_deployer))
+        blog_db.execute('GRANT CREATE ON SCHEMA public TO %s' % deployer)
+        second = play(task('Migrate as deployer', path=path, **as_deployer))
+        blog_db.execute('REVOKE CREATE ON SCHEMA public FROM %s' % deployer)
+        other = write(tmp_path / 'other', {'V1__create_settings.sql': 'CREATE TABLE settings (k text);\n'})
+        assert play(task('Create the tracking tables', module_name='other', path=other)).ok
+        blog_db.execute('GRANT SELECT ON schema_version TO %s' % deployer)
+        blog_db.execute('GRANT USAGE ON SEQUENCE schema_version_id_seq TO %s' % deployer)
+        third = play(task('Validate as deployer', path=path, state='validate', **as_deployer))
+    finally:
+        blog_db.execute('DROP OWNED BY %s' % deployer)
+        pg_server.query('postgres', 'DROP ROLE %s' % deployer)
+    for name in ('Validate as deployer', 'Migrate as deployer'):
+        result = first.result(name)
+        assert result['_status'] == 'failed'
+        assert result['msg'] == (
+            "cannot run the migrations of blog module 'comments' as role '%s': role '%s' lacks CREATE on schema public, "
+            "needed to create the tracking tables (module_version, module_version_history, schema_version) on the first "
+            'run; as a role that may, run: GRANT CREATE ON SCHEMA "public" TO "%s"' % (deployer, deployer, deployer))
+    assert not blog_db.table_exists('posts')
+    result = second.result('Migrate as deployer')
+    assert result['_status'] == 'failed'
+    assert result['msg'].startswith("V2__read_secrets.sql failed: permission denied for table secrets. The script ran "
+                                    "as role '%s', which lacks SELECT on table secrets; grant it" % deployer), result['msg']
+    result = third.result('Validate as deployer')
+    assert result['_status'] == 'failed'
+    assert result['problems'] == [
+        "role '%s' lacks INSERT, UPDATE on table public.schema_version, needed to read and record the migrations; as a "
+        'role that may, run: GRANT INSERT, UPDATE ON "public".schema_version TO "%s"' % (deployer, deployer)]
+    assert password not in first.output + second.output + third.output
