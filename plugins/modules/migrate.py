@@ -16,7 +16,8 @@ description:
   - Runs the SQL scripts of a blog module found in O(path) and records each one in the C(schema_version) tracking
     table, all or nothing.
   - Scripts are named C(V<version>__<description>.sql); C(U<version>__<description>.sql) undoes C(V<version>).
-    Versions are dotted numbers compared numerically (C(1) < C(1.1) < C(1.10) < C(2)). Duplicate versions, other
+    Versions are dotted numbers of ASCII digits, at most 64 characters, compared numerically (C(1) < C(1.1) <
+    C(1.10) < C(2)). Duplicate versions, other
     C(.sql) names, empty scripts and an undo script without its migration are refused, naming the file. Other
     files, dot files and subdirectories are ignored. A script must be UTF-8 text of at most 16 MiB; a larger one
     is refused before it is read, so that a stray data dump cannot exhaust the host's memory.
@@ -30,6 +31,13 @@ description:
     line C(-- blogops:transactional=false) runs alone outside any transaction, statement by statement. Its
     failure leaves a C(success=false) row that stops later runs until O(state=repair).
     C(-- blogops:transactional=true) forces a script into the transaction.
+  - The run's C(lock_timeout), C(statement_timeout), C(client_connection_check_interval), role, session user and
+    C(search_path) are set again after every script, so that what a script changes stays with it. Inside a script,
+    C(RESET ALL), C(SET ROLE), C(SET SESSION AUTHORIZATION) and a timeout set to C(0) or C(DEFAULT) are refused
+    before anything runs unless the script has a line C(-- blogops:allow-session-settings:) followed by a reason;
+    C(DISCARD ALL) is always refused.
+  - Before anything runs, also with O(state=validate), the module checks that its role has the privileges the run
+    needs on the tracking schema and C(schema_version), naming the role, each missing privilege and its object.
   - Runs on the same blog module (and tracking schema) take turns on a session-level advisory lock; a run waits
     O(lock_wait) seconds for it and then fails naming the session that holds it. A killed run's lock goes with
     its database session. The session's C(application_name) is C(blogops.release/migrate/<module_name>@<host>).

@@ -386,8 +386,9 @@ def test_versions_too_long_or_not_in_ascii_digits_are_refused_naming_where(ansib
 
 
 def test_a_script_keeps_the_role_and_search_path_it_sets_to_itself(ansible, blog_db, pg_server, tmp_path, fault_case):
-    case = fault_case.case('migration SET ROLE, search_path', 'V1 (marked) runs SET ROLE to a role without rights on '
-                                                             'schema_version, V2 SET search_path; scripts after them')
+    case = fault_case.case('migration SET ROLE, search_path',
+                           'V1 (marked) runs SET ROLE to a role without rights on schema_version, V2 SET search_path; '
+                           'scripts after them')
     owner = 'owner_' + blog_db.name[-10:]
     pg_server.query('postgres', 'CREATE ROLE %s NOLOGIN' % owner)
     blog_db.execute('GRANT CREATE ON SCHEMA public TO %s' % owner)

@@ -179,8 +179,7 @@ SWITCHED_OFF = {
 }
 
 
-def test_a_script_cannot_switch_off_lock_timeout_for_the_scripts_after_it(ansible, blog_db, pg_server, tmp_path,
-                                                                         fault_case):
+def test_a_script_cannot_switch_off_lock_timeout_for_the_scripts_after_it(ansible, blog_db, pg_server, tmp_path, fault_case):
     later = fault_case.case('migration switches off lock_timeout',
                             'V1 runs RESET ALL, SET [LOCAL] lock_timeout = 0 (in the transaction, with transaction: '
                             'each, in autocommit) or set_config(); V2 needs a table another session holds ACCESS '
