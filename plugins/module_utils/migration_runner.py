@@ -57,8 +57,8 @@ IN_TRANSACTION = 2
 # How often the server checks, while a statement runs, that a run's client is still there
 # (PostgreSQL 14 and later): a killed run's statements stop and its lock goes within that time.
 CLIENT_CHECK_INTERVAL = '1s'
-# What the session started with, set again after every script. The session user first: setting it also
-# sets the current user, which role then changes (RESET ALL leaves both alone, SET SESSION AUTHORIZATION does not).
+# What the session started with, set again after every script. The session user comes first: setting it
+# also sets the current user, which the role setting after it then decides.
 STARTING_SETTINGS = ('session_authorization', 'role', 'search_path', 'statement_timeout')
 
 
