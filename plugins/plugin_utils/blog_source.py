@@ -36,7 +36,7 @@ from ansible_collections.blogops.release.plugins.module_utils.dependencies impor
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import BLOG_MODULE_NAME, check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.migration_files import NAME_FORM
 from ansible_collections.blogops.release.plugins.module_utils.migration_version import migration_version_key
-from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils.semver import MAX_VERSION_LENGTH, InvalidVersion, SemVer
 from ansible_collections.blogops.release.plugins.plugin_utils.manifest_yaml import (
     MAX_BYTES,
     ManifestYamlError,
@@ -54,9 +54,6 @@ MANIFEST_KEYS = {
 _TYPES = {'text': str, 'mapping': dict, 'list': list}
 _ENV_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*', re.ASCII)
 _SCRIPT = re.compile(r'(?P<kind>[VU])(?P<version>[0-9]+(?:\.[0-9]+)*)__.+\.sql', re.ASCII)
-# The version goes into the release directory's name, the backup's label (at most 200 characters with the
-# blog module's name) and the history; semver sets no limit, these do.
-MAX_VERSION_LENGTH = 100
 MAX_RANGE_LENGTH = 200
 # A failure lists this many problems, then how many more there are.
 MAX_LISTED = 25
