@@ -360,11 +360,14 @@ def test_a_yaml_alias_bomb_in_module_yml_is_refused_at_once(deployed, fault_case
         levels.append('%s: &%s [%s]' % (name, name, ', '.join(['*' + previous] * 10)))
     bomb = 'name: comments\nversion: 1.0.0\ndescription:\n' + ''.join(
         '  - %s\n' % level.split(': ', 1)[1] for level in levels)
-    deployed.write('comments', {'module.yml': bomb})
+    # An empty migration besides: the migrations directory is safe to read, so the same preflight validates it.
+    deployed.write('comments', {'module.yml': bomb, 'migrations/V1.1__empty.sql': '-- nothing yet\n'})
     before = deployed.state()
     run = deployed.deploy('comments', '1.0.0')
     message = check_refused_at_preflight(case, run, before, deployed.state(),
                                          'modules/comments/module.yml line 4: anchor &a refused')
     case.check('the message is short: no expanded value', len(message) < 1000 and 'lol", "lol' not in message
                and len(run.output) < 200000, len(message))
+    case.check('the migrations were validated in the same preflight', 'V1.1__empty.sql: empty script' in message,
+               message)
     case.outcome('refused at preflight, at once: "module.yml line 4: anchor &a refused: YAML anchors and aliases are not allowed"')
