@@ -201,7 +201,6 @@ removed:
   elements: str
 '''
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -210,10 +209,8 @@ from ansible_collections.blogops.release.plugins.module_utils.release_layout imp
     ReleaseError,
     ReleaseLayout,
     check_release_id,
-    make_read_only,
-    remove_tree,
 )
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive
 from ansible_collections.blogops.release.plugins.module_utils.semver import SemVer
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 
@@ -247,21 +244,7 @@ def upload(module, layout, release_id):
     if module.check_mode:
         result['release'] = dict(layout.describe(release_id), present=True)
         return result
-    expected = module.params['checksum']
-    layout.ensure_directories()
-    partial = layout.new_partial_path(release_id)
-    os.mkdir(partial, 0o755)
-    try:
-        unpack_archive(module.params['archive'], partial)
-        found = 'sha256:' + tree_sha256(partial)
-        if expected and found != expected:
-            raise ReleaseError('the unpacked files of release %s have checksum %s, expected %s: the source changed '
-                               'during the upload or the transfer damaged it' % (release_id, found, expected))
-        make_read_only(partial)
-        layout.finish_release(partial, release_id)
-    except BaseException:
-        remove_tree(partial)
-        raise
+    layout.unpack(module.params['archive'], release_id, module.params['checksum'])
     result['release'] = layout.describe(release_id)
     return result
 
