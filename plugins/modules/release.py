@@ -15,9 +15,11 @@ version_added: 0.1.0
 description:
   - Manages C(<release_root>/<module_name>/releases/<version>-<hash8>/) (complete, read-only releases),
     C(current) and C(previous) (symlinks to the live release and the rollback target) and C(shared/).
-  - V(present) ships the files of O(src) from the controller in one archive transfer, unpacks them under a
-    C(.partial) name, checks their checksum and renames the directory into place. The same content again changes
-    nothing and transfers nothing. Needs no rsync on either side and works under C(become).
+  - V(present) ships the files of O(src) from the controller in one archive transfer, unpacks them in one pass under a
+    C(.partial) name (files created read-only, C(0444), or C(0555) when the owner may execute them; directories
+    C(0555) once filled), checks the checksum of the content as written against the controller's and renames the
+    directory into place; a failure removes the partial directory. The same content again changes nothing and
+    transfers nothing. Needs no rsync on either side and works under C(become).
   - V(active) switches C(current) by renaming a new symlink over it; the release it pointed to becomes C(previous).
   - V(absent) removes one release, never the live one nor the rollback target.
   - V(restore) sets C(current) and C(previous) back to O(current_release) and O(previous_release), as recorded
