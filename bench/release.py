@@ -18,6 +18,7 @@ within one).
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -64,12 +65,19 @@ def make_tree(root, count):
     return total
 
 
+def cpu_seconds():
+    """User and system CPU time of this process and of every process it waited for (ansible-playbook counts
+    its forks and module processes): on a shared machine a steadier figure than wall time."""
+    usages = (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
+
+
 def timed(label, func):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = func()
-    elapsed = time.perf_counter() - started
-    print('bench: %-40s %8.2f s' % (label, elapsed), flush=True)
-    return elapsed, result
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    print('bench: %-40s %8.2f s  (CPU %.2f s)' % (label, elapsed, cpu), flush=True)
+    return elapsed, result, cpu
 
 
 def play(workdir, tasks, **variables):
@@ -112,20 +120,20 @@ def one_round(work, src, figures, synchronize):
     dest = tempfile.mkdtemp(prefix='round-', dir=work)
     try:
         rel = os.path.join(dest, 'rel')
-        add(figures, 'release', timed('release state=present (first upload)', lambda: play(work, RELEASE, src=src, dest=rel))[0])
-        add(figures, 'release_noop', timed('release state=present (no change)', lambda: play(work, RELEASE, src=src, dest=rel))[0])
-        add(figures, 'rsync', timed('raw rsync -a', lambda: rsync(src, os.path.join(dest, 'rsync')))[0])
+        add(figures, 'release', timed('release state=present (first upload)', lambda: play(work, RELEASE, src=src, dest=rel)))
+        add(figures, 'release_noop', timed('release state=present (no change)', lambda: play(work, RELEASE, src=src, dest=rel)))
+        add(figures, 'rsync', timed('raw rsync -a', lambda: rsync(src, os.path.join(dest, 'rsync'))))
         if synchronize:
             add(figures, 'synchronize', timed('ansible.posix.synchronize', lambda: play(work, '''
             - name: Synchronize
               ansible.posix.synchronize:
                 src: "{{ src }}/"
                 dest: "{{ dest }}/"
-            ''', src=src, dest=os.path.join(dest, 'sync')))[0])
+            ''', src=src, dest=os.path.join(dest, 'sync'))))
         add(figures, 'empty', timed('an empty playbook', lambda: play(work, '''
         - name: Nothing
           ansible.builtin.meta: noop
-        '''))[0])
+        ''')))
         if unpack_release is None:
             return
         # The upload's pieces, in this process, with the same rsync next to them.
@@ -133,19 +141,21 @@ def one_round(work, src, figures, synchronize):
         unpacked = os.path.join(dest, 'unpacked')
         os.mkdir(unpacked)
         checksum = timed('  piece: controller digest', lambda: tree_sha256(src))
-        add(figures, 'piece_digest', checksum[0])
-        add(figures, 'piece_pack', timed('  piece: pack', lambda: pack_tree(src, archive))[0])
+        add(figures, 'piece_digest', checksum)
+        add(figures, 'piece_pack', timed('  piece: pack', lambda: pack_tree(src, archive)))
         unpack = timed('  piece: unpack with checksum', lambda: unpack_release(archive, unpacked))
-        add(figures, 'piece_unpack', unpack[0])
+        add(figures, 'piece_unpack', unpack)
         if unpack[1] != checksum[1]:
             raise SystemExit('bench: the unpacked tree has checksum %s, the source %s' % (unpack[1], checksum[1]))
-        add(figures, 'piece_rsync', timed('  piece: raw rsync -a', lambda: rsync(src, os.path.join(dest, 'rsync2')))[0])
+        add(figures, 'piece_rsync', timed('  piece: raw rsync -a', lambda: rsync(src, os.path.join(dest, 'rsync2'))))
     finally:
         remove_tree(dest)
 
 
-def add(figures, key, value):
-    figures.setdefault(key, []).append(value)
+def add(figures, key, measured):
+    """Wall and CPU seconds of one measurement."""
+    figures.setdefault(key, []).append(measured[0])
+    figures.setdefault(key + '_cpu', []).append(measured[2])
 
 
 def rsync(src, dest):
@@ -169,7 +179,8 @@ def main():
         print('bench: %d files, %.1f MB, %d rounds; load average %s'
               % (FILES, size / 1e6, args.rounds, ' '.join('%.2f' % n for n in os.getloadavg())), flush=True)
         for number in range(1, args.rounds + 1):
-            print('bench: round %d (load average %.2f)' % (number, os.getloadavg()[0]), flush=True)
+            figures.setdefault('load', []).append(os.getloadavg()[0])
+            print('bench: round %d (load average %.2f)' % (number, figures['load'][-1]), flush=True)
             one_round(work, src, figures, synchronize)
         if args.copy:
             subset = os.path.join(work, 'subset')
@@ -212,7 +223,7 @@ def deploy_noop(work, files):
         first = run_playbook(playbook, os.path.join(work, 'runs'), extra_vars=variables)
         if not first.ok:
             raise SystemExit('bench: first deploy failed:\n%r' % first)
-        elapsed, second = timed('deploy playbook, nothing to change', lambda: run_playbook(
+        elapsed, second, _cpu = timed('deploy playbook, nothing to change', lambda: run_playbook(
             playbook, os.path.join(work, 'runs'), extra_vars=variables))
         if not second.ok:
             raise SystemExit('bench: second deploy failed:\n%r' % second)
@@ -230,7 +241,8 @@ def report(figures, size, rounds):
     rows = [
         ('release, first upload', 'release', ''),
         ('release, nothing to change', 'release_noop', ''),
-        ('raw rsync -a', 'rsync', 'release takes %.2fx rsync (goal <= 2x)' % median_ratio(figures, 'release', 'rsync')),
+        ('raw rsync -a', 'rsync', 'release takes %.2fx rsync (goal <= 2x); %.2fx its CPU time'
+         % (median_ratio(figures, 'release', 'rsync'), median_ratio(figures, 'release_cpu', 'rsync_cpu'))),
     ]
     if 'synchronize' in figures:
         rows.append(('ansible.posix.synchronize', 'synchronize',
@@ -245,14 +257,16 @@ def report(figures, size, rounds):
         ('piece: the controller\'s tree digest', 'piece_digest', ''),
         ('piece: packing the tar', 'piece_pack', ''),
         ('piece: unpacking, modes and checksum', 'piece_unpack',
-         '%.2fx the raw rsync next to it' % median_ratio(figures, 'piece_unpack', 'piece_rsync')),
+         '%.2fx the raw rsync next to it; %.2fx its CPU time'
+         % (median_ratio(figures, 'piece_unpack', 'piece_rsync'), median_ratio(figures, 'piece_unpack_cpu', 'piece_rsync_cpu'))),
         ('piece: raw rsync -a', 'piece_rsync', ''),
     ])
-    print('\n%d files, %.1f MB, localhost, %d round%s; load average now %s\n'
-          % (FILES, size / 1e6, rounds, '' if rounds == 1 else 's', ' '.join('%.2f' % n for n in os.getloadavg())))
-    print('| what | median s | per round s | ratio |\n|---|---:|---|---|')
+    print('\n%d files, %.1f MB, localhost, %d round%s; 1-minute load average at the start of each round: %s\n'
+          % (FILES, size / 1e6, rounds, '' if rounds == 1 else 's', ' '.join('%.1f' % n for n in figures['load'])))
+    print('| what | median s | per round s | median CPU s | ratio |\n|---|---:|---|---:|---|')
     for label, key, note in rows:
-        print('| %s | %.2f | %s | %s |' % (label, med[key], ' '.join('%.2f' % v for v in figures[key]), note))
+        cpu = '%.2f' % med[key + '_cpu'] if key + '_cpu' in med else ''
+        print('| %s | %.2f | %s | %s | %s |' % (label, med[key], ' '.join('%.2f' % v for v in figures[key]), cpu, note))
 
 
 if __name__ == '__main__':
