@@ -27,6 +27,7 @@ Use::
     running.kill()                                  # SIGKILL of the whole job, as AWX cancels a dead container
     killed = running.wait()                         # result.status == 'killed'
     relaunch = job.run(hostname='job-102')          # the same extra vars, a new ident
+    other = job.run(hostname='job-103', pid_namespace=True)   # a pid namespace of its own too, as a container
 
 AwxJobResult: ``status`` (runner's: successful, failed, canceled, timeout; or killed when the job was
 killed before runner wrote one), ``rc``, ``events`` (the job events, in order), ``artifact_data``
@@ -147,14 +148,17 @@ class AwxJob:
             argv += ['--inventory', self.inventory_path]
         return argv
 
-    def start(self, hostname=None, ident=None):
+    def start(self, hostname=None, ident=None, pid_namespace=False):
         """Launch the job in the background (a RunningAwxJob); with ``hostname``, in a UTS namespace of its
-        own with that host name. ``ident`` defaults to the host name, else ``launch-<n>``."""
+        own with that host name; with ``pid_namespace`` too, in a pid namespace of its own with its own /proc
+        (as in a container: its pids mean nothing outside). ``ident`` defaults to the host name, else
+        ``launch-<n>``."""
         self.launches += 1
         ident = ident or hostname or 'launch-%d' % self.launches
         argv = self.argv(ident)
         if hostname:
-            argv = ['unshare', '--uts', '--', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname] + argv
+            isolation = ['--uts'] + (['--pid', '--fork', '--mount-proc'] if pid_namespace else [])
+            argv = ['unshare'] + isolation + ['--', 'sh', '-c', 'hostname "$0" && exec "$@"', hostname] + argv
         log = open(os.path.join(self.private_data_dir, 'runner-%s.log' % ident), 'w', encoding='utf-8')
         try:
             # A session of its own: a signal meant for pytest never reaches the job.
@@ -164,9 +168,9 @@ class AwxJob:
             log.close()
         return RunningAwxJob(self, ident, argv, proc)
 
-    def run(self, hostname=None, ident=None, timeout=1800):
+    def run(self, hostname=None, ident=None, timeout=1800, pid_namespace=False):
         """Launch the job and wait for its end: an AwxJobResult."""
-        return self.start(hostname=hostname, ident=ident).wait(timeout)
+        return self.start(hostname=hostname, ident=ident, pid_namespace=pid_namespace).wait(timeout)
 
 
 class RunningAwxJob:
