@@ -17,6 +17,7 @@ import subprocess
 import yaml
 
 from ansible_collections.blogops.release.plugins.plugin_utils.blog_source import read_blog_module
+from ansible_collections.blogops.release.plugins.plugin_utils.status_report import build_report
 from harness.playbook import CONNECTION_DEFAULTS, LOCAL_INVENTORY, ROOT, VENV_BIN, ansible_env
 
 
@@ -199,6 +200,9 @@ class DataChecks:
             assert list(value) == list(published), '%s: %s publishes %s' % (where, name, sorted(published))
             for artifact, keys in published.items():
                 assert set(value[artifact]) == keys, '%s: %s has the keys %s' % (where, artifact, sorted(keys))
+            if name == 'status':
+                report = set(build_report({}, {}, [], {}, None, []))
+                assert set(value['blogops_release_status']['report']) == report, '%s: the report has %s' % (where, sorted(report))
             self.artifacts.add(name)
         elif kind == 'ee':
             check_ee_definition(where, code, workdir)
