@@ -174,3 +174,13 @@ def test_the_rollback_records_the_awx_user_as_actor(deployed):
     assert [(r['to_version'], r['actor']) for r in rows[-2:]] == [('1.1.0', 'alice'), ('1.0.0', 'bob')]
     assert deployed.db.query("SELECT updated_by FROM module_version WHERE module_name = 'comments'") == [
         dict(updated_by='bob')]
+
+
+def test_the_deploy_refuses_a_bad_blog_version_and_changes_nothing(deployed):
+    before = deployed.state()
+    run = deployed.deploy('comments', '../../etc')
+    assert not run.ok
+    message = ' '.join(r['result'].get('msg', '') for r in run.failed_results())
+    assert "blog_version must be a semantic version" in message and "'../../etc'" in message, message
+    assert [r['task'] for r in run.failed_results()] == ['Refuse a blog_version that is not a semantic version']
+    assert deployed.state() == before
