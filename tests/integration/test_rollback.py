@@ -140,7 +140,7 @@ def test_a_pruned_target_release_is_refused_before_anything_changes(three_deploy
     run = blog.playbook('rollback', blog_module='comments', blog_version='1.0.0')
     assert not run.ok
     message = ' '.join(r['result'].get('msg', '') for r in run.failed_results())
-    assert blog.live['1.0.0'][len('releases/'):] in message and 'localhost' in message and 'nothing was' in message, message
+    assert blog.live['1.0.0'][len('releases/'):] in message and 'localhost' in message and 'Nothing was changed' in message, message
     assert blog.state() == before
 
 
