@@ -28,7 +28,7 @@ def plain(row):
     for key, value in dict(row).items():
         if isinstance(value, (datetime.datetime, datetime.date)):
             value = value.isoformat()
-        elif key == 'dependencies' and isinstance(value, str):
+        elif key in ('dependencies', 'checkpoint') and isinstance(value, str):
             value = json.loads(value)
         result[key] = value
     return result
@@ -85,9 +85,11 @@ def append_history(cursor, schema, module_name, from_version, to_version, status
     return cursor.fetchone()['id']
 
 
-def fetch_history(cursor, schema, module_name=None, limit=None):
-    """History rows, newest first."""
-    query = 'SELECT %s FROM %s' % (_HISTORY_COLUMNS, table(schema, 'module_version_history'))
+def fetch_history(cursor, schema, module_name=None, limit=None, checkpoint=False):
+    """History rows, newest first; with ``checkpoint``, each deploy's checkpoint too (null for a table of an
+    earlier release, which has no such column)."""
+    columns = _HISTORY_COLUMNS + (", to_jsonb(h) -> 'checkpoint' AS checkpoint" if checkpoint else '')
+    query = 'SELECT %s FROM %s AS h' % (columns, table(schema, 'module_version_history'))
     params = []
     if module_name is not None:
         query += ' WHERE module_name = %s'

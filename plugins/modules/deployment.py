@@ -46,6 +46,7 @@ options:
   to_version:
     description:
       - With O(state=started), the version being deployed. C(from_version) is taken from C(module_version).
+      - Empty for none, as a rollback of a blog module's first deploy records it (back to nothing).
     type: str
   history_id:
     description:
@@ -246,7 +247,7 @@ def run(module, cursor, schema):
         elif not tracking_tables_exist(cursor, schema):
             return dict(changed=True, deployment=dict(id=None, module_name=params['module_name'], from_version=None,
                                                       to_version=params['to_version'], status='deploying'))
-        row = start_deploy(cursor, schema, params['module_name'], params['to_version'], params['actor'],
+        row = start_deploy(cursor, schema, params['module_name'], params['to_version'] or None, params['actor'],
                            params['note'], check_mode=module.check_mode, run=run)
         return dict(changed=True, deployment=row)
     if not tracking_tables_exist(cursor, schema):
@@ -290,7 +291,7 @@ def main():
     )
     try:
         check_blog_module_name(module.params['module_name'])
-        if module.params['to_version'] is not None:
+        if module.params['to_version']:
             parse_version(module.params['to_version'])
     except ValueError as e:
         module.fail_json(msg=to_native(e))

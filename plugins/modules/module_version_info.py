@@ -31,6 +31,12 @@ options:
       - At most this many history rows, newest first. V(0) means all.
     type: int
     default: 100
+  history_checkpoint:
+    description:
+      - With O(history=true), also return each deploy's C(checkpoint), the state it returns to (see
+        M(blogops.release.deployment)), which the rollback playbook reads.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -123,6 +129,7 @@ def main():
             module_name=dict(type='str'),
             history=dict(type='bool', default=False),
             history_limit=dict(type='int', default=100),
+            history_checkpoint=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
@@ -145,7 +152,8 @@ def main():
             result['modules'] = fetch_module_versions(cursor, schema, name)
             result['in_progress'] = deploys_in_progress(cursor, schema, name)
         if module.params['history']:
-            result['history'] = fetch_history(cursor, schema, name, module.params['history_limit']) if exists else []
+            result['history'] = fetch_history(cursor, schema, name, module.params['history_limit'],
+                                              checkpoint=module.params['history_checkpoint']) if exists else []
         conn.rollback()
     except database_error_class() as e:
         module.fail_json(msg='cannot read blog module versions: %s' % database_error_message(e))

@@ -273,3 +273,38 @@ def test_a_host_dropping_mid_run_rolls_the_others_back_and_a_rerun_finishes(lab_
     assert [r['status'] for r in sorted(rerun.results_of('Upload the release'), key=lambda r: r['host'])] == ['ok'] * 3
     assert [r['result']['uploaded'] for r in sorted(rerun.results_of('Upload the release'), key=lambda r: r['host'])] == [
         True, False, True], 'blog-app-2 kept the release the first run uploaded'
+
+
+REACTIONS = {
+    'module.yml': 'name: reactions\nversion: 1.0.0\nrequires:\n  comments: ">=1.0,<2"\n',
+    'files/static/reactions.js': '// reactions 1.0.0\n',
+    'migrations/V1__create_reactions.sql': 'CREATE TABLE reactions (id bigserial PRIMARY KEY, emoji text NOT NULL);\n',
+    'migrations/U1__create_reactions.sql': 'DROP TABLE reactions;\n',
+}
+
+
+def test_a_halted_first_deploy_is_undone_back_to_nothing(lab_blog):
+    lab_blog.write('reactions', REACTIONS)
+    before = lab_blog.snapshot(module='reactions', roots=lab_blog.roots)
+
+    run = lab_blog.deploy('reactions', '1.0.0', blog_serial=1, blogops_release_on_host_failure='halt', **REFUSED_ON_HOST_2)
+
+    assert not run.ok
+    assert 'the rollout halted: the new release is live on blog-app-1' in report(run)
+    assert lab_blog.links('reactions', root_of(lab_blog, 'blog-app-1'))['current'] is not None
+    assert 'reactions' in lab_blog.tables()
+
+    # What an AWX survey sends for the empty optional field.
+    undo = lab_blog.playbook('rollback', blog_module='reactions', blog_version='')
+    assert undo.ok, undo
+    after = lab_blog.snapshot(module='reactions', roots=lab_blog.roots)
+    for key in ('data', 'columns', 'indexes', 'constraints', 'files'):
+        assert after[key] == before[key], key
+    for root in lab_blog.roots:
+        assert lab_blog.links('reactions', root) == dict(current=None, previous=None)
+        assert lab_blog.releases('reactions', root) == []
+    assert 'reactions' not in lab_blog.tables()
+    assert lab_blog.schema_versions().get('reactions', []) == []
+    assert lab_blog.db.query("SELECT * FROM module_version WHERE module_name = 'reactions'") == []
+    assert [(h['from_version'], h['to_version'], h['status']) for h in lab_blog.history('reactions')] == [
+        (None, '1.0.0', 'failed'), (None, None, 'rolled_back')]

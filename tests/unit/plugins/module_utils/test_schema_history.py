@@ -15,6 +15,7 @@ from ansible_collections.blogops.release.plugins.module_utils.schema_history imp
     applied_versions,
     current_version_row,
     current_versions,
+    database_version_row,
     insert_schema_rows,
     plan_record,
     unresolved_failures,
@@ -120,3 +121,29 @@ def test_rows_are_inserted_in_order_with_one_statement_per_thousand():
     params = [p for _query, chunk in cursor.calls for p in chunk]
     assert params[1::9] == [str(n) for n in range(1, 2502)]
     assert set(params[6::9]) == {'deploy'}
+
+
+def numbered(*rows):
+    return [dict(r, id=i) for i, r in enumerate(rows, 1)]
+
+
+@pytest.mark.parametrize('rows, expected', [
+    # (rows in apply order, (module, version) of the database's schema version)
+    ([], None),
+    ([row('1', module_name='core'), row('1')], ('comments', '1')),
+    # Undoing V1.1 and V1.2 leaves comments at 1: the newest row (an undo of 1.1) is not a version.
+    ([row('1', module_name='core'), row('1'), row('1.1'), row('1.2'), row('1.2', kind='undo'), row('1.1', kind='undo')],
+     ('comments', '1')),
+    # Everything of comments undone: the newest applied migration left is core's.
+    ([row('1', module_name='core'), row('1'), row('1', kind='undo')], ('core', '1')),
+    ([row('1'), row('1', kind='undo')], None),
+    # A failed script and a repair are not versions either.
+    ([row('1'), row('1.1', success=False)], ('comments', '1')),
+    ([row('1'), row('1', kind='repair', checksum='c2')], ('comments', '1')),
+    # Applied again after an undo: the newer apply counts.
+    ([row('1'), row('1', module_name='core'), row('1', kind='undo'), row('1')], ('comments', '1')),
+    ([row('1'), row('1.1'), row('1', module_name='core')], ('core', '1')),
+])
+def test_database_version_is_the_newest_applied_migration_not_undone(rows, expected):
+    found = database_version_row(numbered(*rows))
+    assert ((found['module_name'], found['version']) if found else None) == expected
