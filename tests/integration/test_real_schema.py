@@ -16,9 +16,10 @@ schema_version, because history rows (and undo rows in schema_version) are added
 
 import os
 import shutil
+import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from conftest import Ansible, BlogDatabase
 from real_schema_env import MODULE, RealBlog, differences, migrations, release_scripts
@@ -53,15 +54,17 @@ class Chains:
 
     def _build(self, releases):
         base = self.factory.mktemp('chain')
-        database = BlogDatabase(self.server, 'blog_real_%d' % (len(self.saved) + 1))
+        database = BlogDatabase(self.server, 'blog_real_' + '_'.join(r.replace('.', '') for r in releases))
         blog = RealBlog(base, Ansible(base / 'runs', database), database)
         if len(releases) > 1:
             copy_state(self.get(releases[:-1]), blog)
         else:
             self.server.drop_database(database.name)
             self.server.create_database(database.name)
+        started = time.monotonic()
         run = blog.deploy_release(releases[-1], release_scripts(releases[-1]))
         assert run.ok, run
+        print('deployed %s in %.1f s' % (' then '.join(releases), time.monotonic() - started))
         return Deployed(blog, database.name, blog.real_state())
 
     def drop(self):
@@ -161,7 +164,9 @@ def test_the_fixture_holds_what_real_schemas_hold(chains, real_blog):
                "AND confrelid::regclass::text IN ('posts', 'authors')") >= 5
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Few examples and no shrinking: each example is three real playbook runs.
+@settings(max_examples=2, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_two_cut_points_go_back_exactly(pg_server, tmp_path, data):
     """Releases made of any two prefixes of the migrations: deploy the shorter, deploy the longer, roll back
