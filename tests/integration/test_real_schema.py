@@ -16,7 +16,6 @@ schema_version, because history rows (and undo rows in schema_version) are added
 
 import os
 import shutil
-import time
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
@@ -61,10 +60,8 @@ class Chains:
         else:
             self.server.drop_database(database.name)
             self.server.create_database(database.name)
-        started = time.monotonic()
         run = blog.deploy_release(releases[-1], release_scripts(releases[-1]))
         assert run.ok, run
-        print('deployed %s in %.1f s' % (' then '.join(releases), time.monotonic() - started))
         return Deployed(blog, database.name, blog.real_state())
 
     def drop(self):
