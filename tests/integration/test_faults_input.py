@@ -213,7 +213,9 @@ def test_release_links_and_archives_that_lead_outside_are_refused(ansible, tmp_p
         tasks.append(task('Restore %s' % name, 'blogops.release.module_restore', archive=archive, release_root=root))
     run = ansible.play(tasks)
     # The upload's archive comes from the action plugin, which packs the controller's tree; the host side
-    # (release_transfer.unpack_archive, what the release module runs) gets the crafted archives directly.
+    # (release_transfer.unpack_archive, what the migrate module runs on the scripts it is sent) gets the crafted
+    # archives directly; the release module's own unpack (release_unpack) is given the same cases by
+    # tests/unit/plugins/module_utils/test_release_unpack.py.
     unpacked = {}
     for name, members in crafted:
         upload = str(tmp_path / ('%s-upload.tar' % name))
