@@ -222,7 +222,7 @@ def parse_script(text):
     except ParseError as e:
         location = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else None
         line = text.count('\n', 0, location) + 1 if location is not None else None
-        raise ValueError(line, str(e.args[0]) if e.args else str(e))
+        raise ValueError(line, str(e.args[0]) if e.args else str(e)) from e
     statements = []
     for item in raw:
         # pglast gives character offsets; a statement's own text starts after its leading comments.
@@ -232,7 +232,7 @@ def parse_script(text):
     return statements
 
 
-def allowances(name, text):
+def allowances(text):
     """({rule: reason} of the script's opt-outs, problems as findings) ."""
     allowed = {}
     problems = []
@@ -265,8 +265,7 @@ def relations_named(statements):
             found.update(_rangevar(rv) for rv in node.relations)
         elif isinstance(node, ast.VacuumStmt):
             found.update(_rangevar(r.relation) for r in node.rels or () if r.relation)
-        elif isinstance(node, ast.DropStmt) and node.removeType in (enums.ObjectType.OBJECT_TABLE,
-                                                                   enums.ObjectType.OBJECT_INDEX):
+        elif isinstance(node, ast.DropStmt) and node.removeType in (enums.ObjectType.OBJECT_TABLE, enums.ObjectType.OBJECT_INDEX):
             found.update(_names(items) for items in node.objects)
     return found
 
@@ -314,7 +313,7 @@ def _finding(rule, script, statement, table, size, detail=''):
                 message=message, fix=fix, size=size[0] if size else None)
 
 
-def _check_alter_table(run, script, statement, emit):
+def _check_alter_table(run, statement, emit):
     node = statement.node
     if node.objtype != enums.ObjectType.OBJECT_TABLE or node.relation is None:
         return
@@ -443,7 +442,7 @@ def _session_setting(node):
     return None
 
 
-def _check(run, script, statement, emit):
+def _check(run, statement, emit):
     node = statement.node
     if isinstance(node, ast.CreateStmt):
         run.new.add(_rangevar(node.relation))
@@ -453,7 +452,7 @@ def _check(run, script, statement, emit):
         if not node.concurrent:
             emit('index-not-concurrent', _rangevar(node.relation))
     elif isinstance(node, ast.AlterTableStmt):
-        _check_alter_table(run, script, statement, emit)
+        _check_alter_table(run, statement, emit)
     elif isinstance(node, ast.RenameStmt):
         if node.renameType == enums.ObjectType.OBJECT_COLUMN and node.relationType == enums.ObjectType.OBJECT_TABLE:
             emit('rename-column', _rangevar(node.relation), '%s to %s' % (node.subname, node.newname))
@@ -507,7 +506,7 @@ def lint_scripts(scripts, catalog, big_table_rows=DEFAULT_BIG_TABLE_ROWS, big_ta
     run = _Run(catalog or {}, big_table_rows, big_table_bytes)
     findings = []
     for name, text in scripts:
-        allowed, problems = allowances(name, text)
+        allowed, problems = allowances(text)
         for line, words in problems:
             finding = _finding('allow-without-reason', name, Statement(None, line, ''), None, None, words)
             findings.append(dict(finding, severity=ERROR, allowed=None))
@@ -519,25 +518,34 @@ def lint_scripts(scripts, catalog, big_table_rows=DEFAULT_BIG_TABLE_ROWS, big_ta
             findings.append(dict(finding, severity=ERROR, allowed=None))
             continue
 
-        def emit(rule, table, detail='', _name=name):
-            severity_kind, on_new = RULES[rule][2], RULES[rule][3]
-            size = run.size(table) if table else None
-            if size and size[0] == 'new' and not on_new:
-                return
-            if severity_kind == 'scaled':
-                severity = ERROR if size is None or size[0] == 'big' else WARNING
-            else:
-                severity = severity_kind
-            finding = _finding(rule, _name, current[0], table, size, detail)
-            # DISCARD ALL would also drop the run's migration lock: no reason allows it.
-            reason = None if detail == 'DISCARD ALL' else allowed.get(rule)
-            findings.append(dict(finding, severity=severity, allowed=reason))
-
-        current = [None]
         for statement in statements:
-            current[0] = statement
-            _check(run, name, statement, emit)
+            _check(run, statement, _Emitter(run, name, statement, allowed, findings))
     return findings
+
+
+class _Emitter:
+    """Adds the findings of one statement, with the severity its table's size gives."""
+
+    def __init__(self, run, script, statement, allowed, findings):
+        self.run = run
+        self.script = script
+        self.statement = statement
+        self.allowed = allowed
+        self.findings = findings
+
+    def __call__(self, rule, table, detail=''):
+        severity_kind, on_new = RULES[rule][2], RULES[rule][3]
+        size = self.run.size(table) if table else None
+        if size and size[0] == 'new' and not on_new:
+            return
+        if severity_kind == 'scaled':
+            severity = ERROR if size is None or size[0] == 'big' else WARNING
+        else:
+            severity = severity_kind
+        finding = _finding(rule, self.script, self.statement, table, size, detail)
+        # DISCARD ALL would also drop the run's migration lock: no reason allows it.
+        reason = None if detail == 'DISCARD ALL' else self.allowed.get(rule)
+        self.findings.append(dict(finding, severity=severity, allowed=reason))
 
 
 def blocking(findings, fail_on=ERROR):
