@@ -134,9 +134,15 @@ def write_archive(release_dir, document, path):
             tar.addfile(info, io.BytesIO(data))
             tar.add(release_dir, arcname=TREE, recursive=False)
             for relative, member in _walk(release_dir):
-                mode = os.lstat(member).st_mode
+                st = os.lstat(member)
+                mode = st.st_mode
                 if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
                     raise ReleaseArchiveError('%s is neither a file, a directory nor a symlink' % member)
+                # tarfile would store a second name as a hard link member, which restoring refuses.
+                if stat.S_ISREG(mode) and st.st_nlink > 1:
+                    raise ReleaseArchiveError('%s is a hard link (one file with %d names), which a release archive '
+                                              'cannot hold; releases are unpacked without hard links'
+                                              % (member, st.st_nlink))
                 tar.add(member, arcname=TREE + '/' + relative, recursive=False)
 
 

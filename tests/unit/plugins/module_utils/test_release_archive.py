@@ -128,3 +128,12 @@ def test_a_damaged_archive_is_refused(tmp_path):
     with pytest.raises(ReleaseArchiveError):
         restore_release(path, document, str(tmp_path / 'out' / 'r'))
     assert os.listdir(str(tmp_path / 'out')) == []
+
+
+def test_a_release_with_a_hard_link_is_refused_before_an_archive_is_written(tmp_path):
+    release = make_release(tmp_path / 'srv')
+    os.chmod(os.path.join(release, 'static'), 0o755)
+    os.link(os.path.join(release, 'run.sh'), os.path.join(release, 'static', 'again.sh'))
+    with pytest.raises(ReleaseArchiveError, match=r'run.sh is a hard link \(one file with 2 names\)'):
+        archive_of(tmp_path, release)
+    assert [n for n in os.listdir(str(tmp_path)) if n.endswith(('.tar.gz', '.partial'))] == []
