@@ -18,6 +18,7 @@ import yaml
 
 from ansible_collections.blogops.release.plugins.plugin_utils.blog_source import read_blog_module
 from ansible_collections.blogops.release.plugins.plugin_utils.status_report import build_report
+from ansible_collections.blogops.release.plugins.plugin_utils.migration_lint import lint_scripts
 from harness.playbook import CONNECTION_DEFAULTS, LOCAL_INVENTORY, ROOT, VENV_BIN, ansible_env
 
 
@@ -43,6 +44,7 @@ class Page:
         os.chmod(self.overrides, 0o600)
         self.count = 0
         self.data = DataChecks()
+        self.lint_catalog = {}
 
     def inventory(self):
         path = os.path.join(self.project, 'inventory.yml')
@@ -103,12 +105,27 @@ class Page:
                          '%s: %s' % (where, command))
         elif kind == 'data':
             self.data.check(where, argument, code, os.path.join(self.project, '.ee-%d' % line))
+        elif kind == 'lint':
+            self.check_lint(where, argument, code)
         elif kind == 'ci':
             with open(os.path.join(ROOT, '.ci', 'run')) as f:
                 ci = f.read()
             for command in code.strip().splitlines():
                 program = shlex.split(command, comments=True)[0]
                 assert re.search(r'(^|\s)%s(\s|$)' % re.escape(program), ci, re.M), '.ci/run does not run %s' % program
+
+    def check_lint(self, where, argument, code):
+        """``lint catalog`` sets the catalog; ``lint fails RULE`` and ``lint passes`` lint the block as a script."""
+        if argument == 'catalog':
+            self.lint_catalog = yaml.safe_load(code)
+            return
+        findings = [f for f in lint_scripts([('V1__example.sql', code)], self.lint_catalog) if f['allowed'] is None]
+        if argument == 'passes':
+            assert findings == [], '%s: expected no finding, got %s' % (where, [f['message'] for f in findings])
+        else:
+            verb, _space, rule = argument.partition(' ')
+            assert verb == 'fails' and rule, '%s: unknown lint example %r' % (where, argument)
+            assert rule in [f['rule'] for f in findings], '%s: %s does not fire: %s' % (where, rule, findings)
 
 
 PLAYBOOKS = ('deploy', 'rollback', 'backup', 'restore', 'status')

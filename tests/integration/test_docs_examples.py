@@ -16,6 +16,9 @@ An HTML comment on the line before a block says how it runs:
                                      asks only for what the playbook reads; `survey workflow`: each node's
                                      playbook asks the same; `artifact PLAYBOOK`: the keys it publishes;
                                      `ee`: ansible-builder create accepts it
+    <!-- example: lint catalog -->   the catalog (YAML) the page's lint examples run against
+    <!-- example: lint fails RULE --> a migration script in which the lint's rule RULE fires
+    <!-- example: lint passes -->    a migration script with no finding left after its opt-outs
 
 A page's examples run in order in one project directory with the sample blog checked out at
 /srv/checkout/blog. Every ansible-playbook process runs in a private mount namespace where /srv and
@@ -34,7 +37,7 @@ from harness.playbook import ROOT
 
 PAGES = [os.path.join(ROOT, 'README.md')] + sorted(glob.glob(os.path.join(ROOT, 'docs', '*.md')))
 DIRECTIVE = re.compile(r'^<!-- (example|test): (.*?) -->$')
-KINDS = ('tasks', 'playbook', 'command', 'file', 'manifest', 'ci', 'data')
+KINDS = ('tasks', 'playbook', 'command', 'file', 'manifest', 'ci', 'data', 'lint')
 
 
 def blocks_of(path):
