@@ -302,6 +302,9 @@ class DatabaseRestore:
     def check_client(self):
         """The client program exists, and for plain dumps is a psql that can refuse meta-commands."""
         if self.sidecar['format'] == 'plain':
+            if self.jobs > 1:
+                raise RestoreError('%s is a plain-format backup, restored by psql in one session: jobs must be 1'
+                                   % self.backup.path)
             version = self.client.version('psql')
             if not psql_can_restrict(version):
                 raise RestoreError(

@@ -57,7 +57,7 @@ def test_a_backup_owned_by_another_user_is_refused(deployed, fault_case):
                not run.ok and planted in message and 'belongs to uid %d' % NOBODY in message and 'remove' in message,
                message)
     check_nothing_lost(case, before, deployed.state(), history_added=0)
-    case.outcome('refused before any change: "%s"' % message[message.find('refusing'):][:110])
+    case.outcome('refused before any change: "...%s"' % message[message.find('belongs to'):][:100])
 
 
 def test_a_backup_directory_that_others_can_write_is_refused(deployed, fault_case):
@@ -80,7 +80,7 @@ def test_a_backup_directory_that_others_can_write_is_refused(deployed, fault_cas
                    operator_message(backup))
     os.chmod(deployed.backup_dir, 0o700)
     check_nothing_lost(case, before, deployed.state(), history_added=0)
-    case.outcome('refused before any change: "%s"' % messages[0][messages[0].find('refusing'):][:110])
+    case.outcome('restore and backup refused before any change: "...%s"' % messages[0][messages[0].find('has mode'):][:100])
 
 
 def test_a_plain_dump_never_runs_psql_meta_commands(deployed, tmp_path, fault_case):
