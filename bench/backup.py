@@ -188,6 +188,9 @@ class Bench:
         self.record(key, seconds)
         self.record(key + ' (module)', result['timings']['checksum_seconds'] + result['timings']['restore_seconds'])
         self.record(key + ' (checksum check)', result['timings']['checksum_seconds'])
+        for part in ('new_database_seconds', 'swap_seconds', 'drop_seconds'):
+            if part in result['timings']:
+                self.record('%s: %s' % (key, part.replace('_seconds', '').replace('_', ' ')), result['timings'][part])
 
     def hash_afterwards(self, custom, directory):
         self.record('sha256 of the custom dump file', timed(lambda: backup_digest(custom, 'custom'))[0])
@@ -280,6 +283,10 @@ class Bench:
         lines += ['', '| checksum | median s | share of the run |', '|---|---:|---:|']
         for name, key, whole in checksum:
             lines.append('| %s | %.2f | %.1f%% |' % (name, self.median(key), 100.0 * self.median(key) / self.median(whole)))
+        parts = sorted(key for key in self.times if ': ' in key)
+        if parts:
+            lines += ['', '| part of db_restore replace | median s |', '|---|---:|']
+            lines += ['| %s | %.2f |' % (key, self.median(key)) for key in parts]
         lines += ['', 'All runs (seconds): ' + json.dumps(dict((k, [round(v, 2) for v in vs]) for k, vs in sorted(self.times.items())))]
         print('\n'.join(lines), flush=True)
 

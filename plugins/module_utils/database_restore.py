@@ -373,7 +373,11 @@ class DatabaseRestore:
     def _replace(self, admin, live, result):
         token = uuid.uuid4().hex[:8]
         new, parked = work_name(self.database, 'restore', token), work_name(self.database, 'parked', token)
+        timings = result['timings']
+        started = time.perf_counter()
         self.restore_into_new_database(admin, new, owner=live['owner'], tablespace=live['tablespace'])
+        timings['new_database_seconds'] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
         swapped = False
         try:
             self.carry_over(admin, new, live)
@@ -386,8 +390,11 @@ class DatabaseRestore:
         finally:
             if not swapped and live['datallowconn']:
                 self._allow_connections(admin, self.database, e_context='the live database')
+        timings['swap_seconds'] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
         try:
             self.drop_database(admin, parked)
+            timings['drop_seconds'] = round(time.perf_counter() - started, 3)
         except self.database_error as e:
             self.warn('the database was restored, but its previous content, renamed to %s, could not be dropped: %s. '
                       'Drop it yourself' % (parked, self.error_message(e)))

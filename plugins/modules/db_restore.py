@@ -226,10 +226,15 @@ before:
   type: dict
   sample: {"schema_version": "1.2", "schema_versions": {"core": "2", "comments": "1.2"}, "module_versions": {}}
 timings:
-  description: Seconds spent checking the checksum and restoring.
+  description:
+    - Seconds spent checking the checksum and restoring; with O(mode=replace) also restoring into the new database
+      and checking it (C(new_database_seconds)), carrying the settings over, copying the history and renaming
+      (C(swap_seconds)), and dropping the previous database (C(drop_seconds), which includes the checkpoint that
+      C(DROP DATABASE) makes).
   returned: always
   type: dict
-  sample: {"checksum_seconds": 0.4, "restore_seconds": 20.1}
+  sample: {"checksum_seconds": 0.4, "restore_seconds": 20.1, "new_database_seconds": 18.2, "swap_seconds": 0.3,
+           "drop_seconds": 1.5}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
