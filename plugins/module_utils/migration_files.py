@@ -22,12 +22,15 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_version 
     migration_version_key,
 )
 
-SCRIPT_NAME = re.compile(r'^(?P<kind>[VU])(?P<version>\d+(?:\.\d+)*)__(?P<description>.+)\.sql$')
+# ASCII digits only: \d would also take other scripts' digits ('V١__x.sql').
+SCRIPT_NAME = re.compile(r'^(?P<kind>[VU])(?P<version>[0-9]+(?:\.[0-9]+)*)__(?P<description>.+)\.sql$')
 NAME_FORM = 'V<version>__<description>.sql or U<version>__<description>.sql, version dotted numbers such as 1.2'
 BOM = b'\xef\xbb\xbf'
 PLACEHOLDER = re.compile(r'\$\{([^}]*)\}')
 PLACEHOLDER_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_.]*$')
 MARKER = re.compile(r'^[ \t]*--[ \t]*blogops:transactional[ \t]*=[ \t]*(\S*)[ \t]*$', re.M | re.I)
+ALLOW_SESSION_SETTINGS = re.compile(r'^[ \t]*--[ \t]*blogops:allow-session-settings\b(.*)$', re.M | re.I)
+ALLOW_SESSION_SETTINGS_FORM = '-- blogops:allow-session-settings: <reason>'
 
 # Statements that PostgreSQL refuses inside a transaction block, by their leading words.
 NON_TRANSACTIONAL = tuple((re.compile(pattern), what) for pattern, what in (
@@ -54,11 +57,21 @@ ROLLBACK_TO_SAVEPOINT = re.compile(r'^ROLLBACK (WORK |TRANSACTION )?TO\b')
 COPY_FROM_STDIN = re.compile(r'^COPY\b.*\bFROM STDIN\b')
 # Cheap test before lexing a whole script: words any of the statements above must contain.
 WORTH_LEXING = re.compile(r'CONCURRENTLY|VACUUM|SYSTEM|DATABASE|TABLESPACE|SUBSCRIPTION|CLUSTER|ADD\s+VALUE|BEGIN|'
-                          r'START|COMMIT|END|ROLLBACK|ABORT|PREPARE|COPY|^\s*\\', re.I | re.M)
+                          r'START|COMMIT|END|ROLLBACK|ABORT|PREPARE|COPY|^\s*\\|'
+                          r'RESET|DISCARD|_TIMEOUT|_INTERVAL|ROLE|AUTHORIZATION', re.I | re.M)
 HEAD_WORDS = 32
 # A script is read whole (checksum, placeholders, statements): larger ones are refused before reading, so that
 # a stray data dump in the migrations directory cannot exhaust the memory of the host. Load bulk data otherwise.
 MAX_SCRIPT_BYTES = 16 * 1024 * 1024
+
+# Settings the runner sets for every script, and what a script that turns them off (0, DEFAULT, RESET) would do.
+# The runner sets them again after every script; inside the script such a statement needs a marked reason.
+LIMITS = {
+    'lock_timeout': 'wait for locks without limit',
+    'statement_timeout': 'run without a time limit',
+    'client_connection_check_interval': 'go on running after the run is killed',
+}
+ZERO = re.compile(r'^0*(?:\.0*)?[ \t]*(?:us|ms|s|min|h|d)?$', re.I)
 
 
 class MigrationFileError(ValueError):
@@ -88,7 +101,7 @@ class MigrationScript:
     """A V or U script: name parts, its text after placeholders and the checksum of that text."""
 
     __slots__ = ('kind', 'version', 'key', 'description', 'script', 'path', 'text', 'checksum', 'marker',
-                 'autocommit_reason', 'add_enum_value_line')
+                 'autocommit_reason', 'add_enum_value_line', 'allow_session_settings')
 
     def __init__(self, kind, version, description, script, path, text, checksum):
         self.kind = kind
@@ -102,6 +115,8 @@ class MigrationScript:
         self.marker = None
         self.autocommit_reason = None
         self.add_enum_value_line = None
+        # The reason of a -- blogops:allow-session-settings: line, or None.
+        self.allow_session_settings = None
 
     def runs_in_transaction(self, server_version=None):
         """False when the script must run alone outside a transaction on this server (version as 150004)."""
@@ -302,6 +317,92 @@ def has_statement(text):
     return False
 
 
+def _leading_tokens(text, limit=6):
+    """The first significant tokens of a statement as (kind, value): words upper case, quoted identifiers
+    (kind 'name') and string constants (kind 'value') unquoted, comments skipped."""
+    tokens = []
+    pos = 0
+    while pos < len(text) and len(tokens) < limit:
+        match = _TOKEN.match(text, pos)
+        kind, start, end = match.lastgroup, match.end(), match.end()
+        if kind == 'block_comment':
+            pos = _skip_block_comment(text, end)
+            continue
+        if kind == 'string' or kind == 'estring':
+            end = _skip(_STRING_END if kind == 'string' else _ESTRING_END, text, end)
+            tokens.append(('value', text[start:end - 1].replace("''", "'")))
+        elif kind == 'quoted':
+            end = _skip(_QUOTED_END, text, end)
+            tokens.append(('name', text[start:end - 1].replace('""', '"')))
+        elif kind == 'word':
+            tokens.append(('word', match.group().upper()))
+        elif kind not in ('space', 'line_comment'):
+            tokens.append(('other', match.group()))
+        pos = end
+    return tokens
+
+
+def _name(tokens, index):
+    """The token at ``index`` as a lower-case name (a word or a quoted identifier), or None."""
+    if index < len(tokens) and tokens[index][0] in ('word', 'name'):
+        return tokens[index][1].lower()
+    return None
+
+
+def session_change(statement):
+    """What ``statement`` does to the run's protections, as (what, consequence), or None when nothing.
+
+    Looks at SET, RESET and DISCARD only: ALTER ROLE ... SET and a function's SET clause do not change this
+    session, and set_config() is not looked for (the runner sets everything again after each script anyway)."""
+    head = statement.head.split(' ', 1)[0]
+    if head not in ('SET', 'RESET', 'DISCARD'):
+        return None
+    tokens = _leading_tokens(statement.text)
+    first = _name(tokens, 1)
+    if head == 'DISCARD':
+        return ('DISCARD ALL', None) if first == 'all' else None
+    if head == 'RESET':
+        if first == 'all':
+            return 'RESET ALL', 'run without the run\'s lock_timeout and statement_timeout'
+        if first == 'role' or first == 'session_authorization' or (first, _name(tokens, 2)) == ('session', 'authorization'):
+            return ('RESET ROLE' if first == 'role' else 'RESET SESSION AUTHORIZATION'), 'run as another role'
+        if first in LIMITS:
+            return 'RESET %s' % first, LIMITS[first]
+        return None
+    index = 1
+    if first in ('session', 'local') and (first, _name(tokens, 2)) != ('session', 'authorization'):
+        index = 2
+    name = _name(tokens, index)
+    if name == 'session_authorization' or (name, _name(tokens, index + 1)) == ('session', 'authorization'):
+        return 'SET SESSION AUTHORIZATION', 'run as another role'
+    if name == 'role':
+        return 'SET ROLE', 'run as another role'
+    if name in LIMITS:
+        index += 1
+        if index < len(tokens) and (tokens[index] == ('word', 'TO') or tokens[index] == ('other', '=')):
+            index += 1
+        value = tokens[index] if index < len(tokens) else ('other', '')
+        if value == ('word', 'DEFAULT'):
+            return 'SET %s to DEFAULT' % name, LIMITS[name]
+        if value[0] in ('value', 'other') and value[1].strip() and ZERO.match(value[1].strip()):
+            return 'SET %s to 0' % name, LIMITS[name]
+    return None
+
+
+def _allowed_session_settings(name, text):
+    """The reason of the script's -- blogops:allow-session-settings: line, or None; raises ValueError without one."""
+    found = ALLOW_SESSION_SETTINGS.search(text)
+    if found is None:
+        return None
+    rest = found.group(1).strip()
+    reason = rest[1:].strip() if rest.startswith(':') else ''
+    if not reason:
+        raise ValueError('%s line %d: -- blogops:allow-session-settings: needs a reason after the colon, such as '
+                         '-- blogops:allow-session-settings: objects owned by blog_owner'
+                         % (name, line_of(text, found.start())))
+    return reason
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 def _classify(script, statements):
@@ -326,6 +427,18 @@ def _classify(script, statements):
             problems.append('%s: %s would end the transaction the module runs the script in; remove it (the module '
                             'commits each run itself) or mark the script -- blogops:transactional=false'
                             % (where, head.split()[0]))
+        else:
+            change = session_change(statement)
+            if change is None:
+                continue
+            what, consequence = change
+            if consequence is None:
+                problems.append('%s: %s would also release the migration lock of this run; it is never allowed'
+                                % (where, what))
+            elif script.allow_session_settings is None:
+                problems.append('%s: %s would make the rest of this script %s; the module sets the run\'s settings '
+                                'again after each script, but inside one such a statement needs a line %s'
+                                % (where, what, consequence, ALLOW_SESSION_SETTINGS_FORM))
     return problems
 
 
@@ -334,6 +447,7 @@ def read_script(path, name, placeholders):
     match = SCRIPT_NAME.match(name)
     if not match:
         raise ValueError('%s: bad migration file name, expected %s' % (name, NAME_FORM))
+    migration_version_key(match.group('version'), name)
     size = os.stat(path).st_size
     if size > MAX_SCRIPT_BYTES:
         raise ValueError('%s: %d bytes, more than the %d MiB a migration script may have; split it, or load bulk data '
@@ -353,6 +467,7 @@ def read_script(path, name, placeholders):
         if marker[-1].lower() not in ('true', 'false'):
             raise ValueError('%s: -- blogops:transactional= must be true or false, got %r' % (name, marker[-1]))
         script.marker = marker[-1].lower() == 'true'
+    script.allow_session_settings = _allowed_session_settings(name, substituted)
     if not has_statement(substituted):
         raise ValueError('%s: empty script, it holds no SQL statement' % name)
     if WORTH_LEXING.search(substituted):

@@ -7,12 +7,18 @@
 The session is in autocommit; the runner opens and ends every transaction itself, so that a
 script that cannot run in a transaction really runs outside one, and the session-level lock
 lives as long as the session (a killed run's server session ends, and its lock with it).
+
+The run's protections (lock_timeout, statement_timeout, client_connection_check_interval, the role and
+search_path the session started with) are set again after every script, before the next script and
+before any history row: whatever a script does to them (RESET ALL, SET ROLE, SET LOCAL, set_config())
+stays with that script.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 
 from ansible_collections.blogops.release.plugins.module_utils.advisory_lock import (
@@ -40,11 +46,20 @@ from ansible_collections.blogops.release.plugins.module_utils.tracking_tables im
 )
 
 LOCK_NOT_AVAILABLE = '55P03'
+INSUFFICIENT_PRIVILEGE = '42501'
+# PostgreSQL's permission errors name the object, not the privilege: which one, from the object's kind and the
+# failed statement's first word, where that is unambiguous.
+DENIED = re.compile(r'^permission denied for (?P<kind>schema|table|view|sequence|function|procedure|database) (?P<name>.+)$')
+OWNER = re.compile(r'^must be owner of (?P<object>.+)$')
+WRITES = ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
 # libpq's PQTRANS_INTRANS: idle inside a transaction block.
 IN_TRANSACTION = 2
 # How often the server checks, while a statement runs, that a run's client is still there
 # (PostgreSQL 14 and later): a killed run's statements stop and its lock goes within that time.
 CLIENT_CHECK_INTERVAL = '1s'
+# What the session started with, set again after every script. The session user comes first: setting it
+# also sets the current user, which the role setting after it then decides.
+STARTING_SETTINGS = ('session_authorization', 'role', 'search_path', 'statement_timeout')
 
 
 class LockBusy(Exception):
@@ -77,6 +92,43 @@ def _error_line(error, text, offset=0):
         return line_of(text, offset + int(position) - 1)
     except (TypeError, ValueError):
         return None
+
+
+def _failed_statement(error, text):
+    """The statement of ``text`` that failed: the one PostgreSQL's error position is in, or the only one."""
+    statements = split_statements(text)
+    position = getattr(getattr(error, 'diag', None), 'statement_position', None)
+    try:
+        offset = int(position) - 1
+    except (TypeError, ValueError):
+        return statements[0] if len(statements) == 1 else None
+    found = [s for s in statements if s.offset <= offset]
+    return found[-1] if found else None
+
+
+def _needed_privilege(statement, message):
+    """What a permission error says the role lacks, in words."""
+    verb = statement.head.split(' ', 1)[0] if statement is not None and statement.head else None
+    owner = OWNER.match(message or '')
+    if owner:
+        return 'the ownership of %s' % owner.group('object')
+    denied = DENIED.match(message or '')
+    if denied is None:
+        return 'a privilege on the object PostgreSQL names'
+    kind, name = denied.group('kind'), denied.group('name')
+    if kind == 'schema':
+        return '%s on schema %s' % ('CREATE' if verb == 'CREATE' else 'USAGE', name)
+    if kind in ('table', 'view') and verb == 'SELECT':
+        return 'SELECT on %s %s' % (kind, name)
+    if kind in ('table', 'view') and verb in WRITES:
+        return '%s on %s %s (or SELECT, when the statement only reads it)' % (verb, kind, name)
+    if kind in ('function', 'procedure'):
+        return 'EXECUTE on %s %s' % (kind, name)
+    if kind == 'sequence':
+        return 'USAGE on sequence %s' % name
+    if kind == 'database':
+        return 'CREATE on database %s' % name if verb == 'CREATE' else 'a privilege on database %s' % name
+    return 'a privilege on %s %s' % (kind, name)
 
 
 def _elapsed_ms(started):
@@ -116,12 +168,14 @@ class MigrationRunner:
         self.in_transaction = False
         self.lock_settings = None
         self.session_settings = []
+        self.role = None
 
     # --- session -------------------------------------------------------------------------------
 
     def lock(self, lock_wait, lock_timeout, statement_timeout=None):
         """Take the blog module's session-level lock, waiting up to ``lock_wait`` seconds, then set
         the timeouts of the migration statements; raises LockBusy naming the holder."""
+        starting = self._starting_settings()
         # lock_timeout 0 would mean no limit: lock_wait 0 waits a millisecond at most.
         self.lock_settings = dict(lock_wait=lock_wait, wait='%dms' % max(lock_wait * 1000, 1), timeout=lock_timeout)
         settings = [('lock_timeout', self.lock_settings['wait'])]
@@ -143,13 +197,34 @@ class MigrationRunner:
         if not locked:
             self._busy(self.purpose, "another run holds the migration lock of blog module '%s' (tracking schema %s) and "
                        'did not release it within lock_wait=%s s' % (self.module_name, self.schema, lock_wait))
-        self.session_settings = [('lock_timeout', lock_timeout)]
         if statement_timeout is not None:
-            self.session_settings.append(('statement_timeout', statement_timeout))
+            starting['statement_timeout'] = statement_timeout
+        self.session_settings = [(name, starting[name]) for name in STARTING_SETTINGS] + [('lock_timeout', lock_timeout)]
+        if self.server_version >= 140000:
+            self.session_settings.append(('client_connection_check_interval', CLIENT_CHECK_INTERVAL))
         self._set(self.session_settings)
+
+    def _starting_settings(self):
+        """The settings of STARTING_SETTINGS as the session has them now, and the current user."""
+        self.cursor.execute('SELECT current_user AS current_user, ' + ', '.join(
+            'current_setting(%%s) AS "%s"' % name for name in STARTING_SETTINGS), STARTING_SETTINGS)
+        row = dict(self.cursor.fetchone())
+        self.role = row.pop('current_user')
+        return row
+
+    def protect(self, script, done):
+        """Set the run's settings again after ``script``, whatever it did to them; raises MigrationFailed naming it."""
+        try:
+            self._set(self.session_settings)
+        except database_error_class() as e:
+            raise MigrationFailed('after %s the module could not set the run\'s settings again (%s): %s'
+                                  % (script.script, ', '.join(name for name, _value in self.session_settings),
+                                     database_error_message(e)), script, None, done)
 
     def _set(self, settings):
         """Set session parameters, a list of (name, value), in one statement."""
+        if not settings:
+            return
         self.cursor.execute('SELECT ' + ', '.join(['set_config(%s, %s, false)'] * len(settings)),
                             [value for setting in settings for value in setting])
 
@@ -255,6 +330,8 @@ class MigrationRunner:
                         'recognise); what it and the scripts before it in this step did may be committed without '
                         'schema_version rows. Check the database before running again.' % script.script,
                         script, None, done)
+                # Before the next script and the history rows: a SET LOCAL lasts until the end of the whole step.
+                self.protect(script, done)
                 requests.append(self._request(script, version_of(script), kind, _elapsed_ms(started)))
             insert_schema_rows(self.cursor, self.schema, requests, self.actor)
             self.commit()
@@ -280,13 +357,21 @@ class MigrationRunner:
             except database_error_class() as e:
                 line = _error_line(e, script.text, statement.offset) or statement.line
                 raise MigrationFailed(self._failure_message(script, line, e, done, in_transaction=False,
-                                                            reason=step.reason, row_id=row['id']),
+                                                            reason=step.reason, row_id=row['id'], statement=statement),
                                       script, line, done, row['id'])
         execution_ms = _elapsed_ms(started)
-        mark_schema_row_succeeded(self.cursor, self.schema, row['id'], execution_ms)
         # A SET in the script (say, a longer lock_timeout for CREATE INDEX CONCURRENTLY) stays with it.
-        self._set(self.session_settings)
+        self.protect(script, done)
+        mark_schema_row_succeeded(self.cursor, self.schema, row['id'], execution_ms)
         return [self._outcome(dict(row, execution_ms=execution_ms), False)]
+
+    def _privilege_hint(self, script, statement, error):
+        """Which role lacked what, as far as PostgreSQL's message and the failed statement tell."""
+        role = "role '%s'" % self.role if self.role else 'the role of the run'
+        if script.allow_session_settings:
+            role += ' (or the role the script set)'
+        return ('The script ran as %s, which lacks %s; grant it, or run the migrations as a role that has it.'
+                % (role, _needed_privilege(statement, getattr(getattr(error, 'diag', None), 'message_primary', None))))
 
     @staticmethod
     def _outcome(request, in_transaction):
@@ -294,9 +379,12 @@ class MigrationRunner:
         outcome['in_transaction'] = in_transaction
         return outcome
 
-    def _failure_message(self, script, line, error, done, in_transaction, reason=None, row_id=None, rolled_back=()):
+    def _failure_message(self, script, line, error, done, in_transaction, reason=None, row_id=None, rolled_back=(),
+                         statement=None):
         where = script.script + (' line %d' % line if line else '')
         text = '%s failed: %s.' % (where, database_error_message(error).rstrip('.'))
+        if _sqlstate(error) == INSUFFICIENT_PRIVILEGE:
+            text += ' ' + self._privilege_hint(script, statement or _failed_statement(error, script.text), error)
         if in_transaction:
             text += ' Its transaction was rolled back'
             if rolled_back:

@@ -20,6 +20,11 @@ _SEMVER = re.compile(
 )
 
 EXAMPLE = 'MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], for example 1.4.0 or 2.0.0-rc.1'
+# A version ends up in release directory names, backup labels (200 characters, with the blog module's name)
+# and messages; it is refused above this length before anything is parsed (int() refuses 4300 digits).
+MAX_VERSION_LENGTH = 100
+# How much of a refused value a message quotes.
+QUOTED = 32
 
 
 class InvalidVersion(ValueError):
@@ -46,6 +51,9 @@ class SemVer:
     def parse(cls, text):
         if not isinstance(text, str):
             raise InvalidVersion('invalid version %r: expected a string %s' % (text, EXAMPLE))
+        if len(text) > MAX_VERSION_LENGTH:
+            raise InvalidVersion("invalid version %s...' (%d characters): at most %d characters, %s"
+                                 % (repr(text[:QUOTED])[:-1], len(text), MAX_VERSION_LENGTH, EXAMPLE))
         match = _SEMVER.fullmatch(text)
         if not match:
             raise InvalidVersion('invalid version %r: expected %s' % (text, EXAMPLE))

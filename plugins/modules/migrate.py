@@ -16,7 +16,8 @@ description:
   - Runs the SQL scripts of a blog module found in O(path) and records each one in the C(schema_version) tracking
     table, all or nothing.
   - Scripts are named C(V<version>__<description>.sql); C(U<version>__<description>.sql) undoes C(V<version>).
-    Versions are dotted numbers compared numerically (C(1) < C(1.1) < C(1.10) < C(2)). Duplicate versions, other
+    Versions are dotted numbers of ASCII digits, at most 64 characters, compared numerically (C(1) < C(1.1) <
+    C(1.10) < C(2)). Duplicate versions, other
     C(.sql) names, empty scripts and an undo script without its migration are refused, naming the file. Other
     files, dot files and subdirectories are ignored. A script must be UTF-8 text of at most 16 MiB; a larger one
     is refused before it is read, so that a stray data dump cannot exhaust the host's memory.
@@ -30,6 +31,13 @@ description:
     line C(-- blogops:transactional=false) runs alone outside any transaction, statement by statement. Its
     failure leaves a C(success=false) row that stops later runs until O(state=repair).
     C(-- blogops:transactional=true) forces a script into the transaction.
+  - The run's C(lock_timeout), C(statement_timeout), C(client_connection_check_interval), role, session user and
+    C(search_path) are set again after every script, so that what a script changes stays with it. Inside a script,
+    C(RESET ALL), C(SET ROLE), C(SET SESSION AUTHORIZATION) and a timeout set to C(0) or C(DEFAULT) are refused
+    before anything runs unless the script has a line C(-- blogops:allow-session-settings:) followed by a reason;
+    C(DISCARD ALL) is always refused.
+  - Before anything runs, also with O(state=validate), the module checks that its role has the privileges the run
+    needs on the tracking schema and C(schema_version), naming the role, each missing privilege and its object.
   - Runs on the same blog module (and tracking schema) take turns on a session-level advisory lock; a run waits
     O(lock_wait) seconds for it and then fails naming the session that holds it. A killed run's lock goes with
     its database session. The session's C(application_name) is C(blogops.release/migrate/<module_name>@<host>).
@@ -378,6 +386,7 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_runner i
 from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
 from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
 from ansible_collections.blogops.release.plugins.module_utils.schema_history import current_version_row
+from ansible_collections.blogops.release.plugins.module_utils.tracking_privileges import missing_privileges
 
 DURATION = re.compile(r'^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$')
 
@@ -387,7 +396,7 @@ def check_options(params):
     check_blog_module_name(params['module_name'])
     for option in ('target_version', 'baseline_version'):
         if params[option] is not None:
-            check_migration_version(params[option])
+            check_migration_version(params[option], option)
     if params['lock_wait'] < 0:
         raise ValueError('lock_wait must be 0 or more seconds, got %d' % params['lock_wait'])
     for option in ('lock_timeout', 'statement_timeout'):
@@ -431,7 +440,12 @@ class MigrateTask:
         return self.module.check_mode or self.params['state'] == 'validate'
 
     def start(self):
-        """Lock (unless reading only), open the transaction, read the blog module's history."""
+        """Check the role's privileges, lock (unless reading only), open the transaction, read the blog module's history."""
+        # Also when reading only: state=validate is preflight's check that the run will work.
+        role, problems = missing_privileges(self.runner.cursor, self.runner.schema)
+        if problems:
+            self.fail("cannot run the migrations of blog module '%s' as role '%s': %s"
+                      % (self.name, role, '; '.join(problems)), problems=problems)
         if not self.read_only():
             self.runner.lock(self.params['lock_wait'], self.params['lock_timeout'].strip(),
                              self.params['statement_timeout'] and self.params['statement_timeout'].strip())

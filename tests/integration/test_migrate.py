@@ -341,3 +341,135 @@ def test_placeholders_are_substituted_and_covered_by_the_checksum(ansible, blog_
     run, result = migrate(ansible, path=path, placeholders=dict(prefix='blog'))
     assert not run.ok
     assert 'V2__typo.sql uses placeholder ${prefx}' in result['msg']
+
+
+def test_versions_too_long_or_not_in_ascii_digits_are_refused_naming_where(ansible, blog_db, tmp_path, fault_case):
+    long = fault_case.case('10,000-digit version', "target_version '1' * 10000; a module_version of 10,006 characters; "
+                                                   'a migration file V<200 digits>__long.sql')
+    digits = fault_case.case('version in non-ASCII digits', "baseline_version '\u0661' (Arabic-Indic one); a migration "
+                                                            'file V\u0661__arabic_indic.sql')
+    long_name = 'V%s__long.sql' % ('9' * 200)
+    path = write(tmp_path / 'migrations', {'V1__create_posts.sql': 'CREATE TABLE posts (id int);\n',
+                                           long_name: 'SELECT 1;\n', 'V\u0661__arabic_indic.sql': 'SELECT 1;\n'})
+    fine = write(tmp_path / 'fine', {'V1__create_posts.sql': 'CREATE TABLE posts (id int);\n'})
+    run = ansible.play(tasks(*[dict(item, ignore_errors=True) for item in (
+        task('Migrate the files', path=path),
+        task('Migrate to a 10000-digit version', path=fine, target_version='1' * 10000),
+        task('Baseline an Arabic-Indic one', state='baseline', baseline_version='\u0661'),
+        {'name': 'Record a long version', 'blogops.release.module_version': dict(
+            module_name='comments', version='1.0.0-' + 'a' * 10000)},
+    )]))
+    files = run.result('Migrate the files')
+    long.check('the file is named with the limit', files['_status'] == 'failed' and
+               "%s: invalid schema version '%s...' (200 characters): at most 64 characters" % (long_name, '9' * 32)
+               in ' '.join(files['problems']), files.get('problems'))
+    digits.check('the file is named, its name refused', 'V\u0661__arabic_indic.sql: bad migration file name, expected '
+                 'V<version>__<description>.sql' in ' '.join(files.get('problems', [])), files.get('problems'))
+    option = run.result('Migrate to a 10000-digit version')['msg']
+    long.check('the option is named with the limit, the value cut', option == (
+        "target_version: invalid schema version '%s...' (10000 characters): at most 64 characters of dotted numbers "
+        "such as 1, 1.1 or 2024.06.01" % ('1' * 32)), option)
+    semantic = run.result('Record a long version')
+    long.check('a semantic version has a limit too', semantic['_status'] == 'failed' and
+               "invalid version '1.0.0-%s...' (10006 characters): at most 100 characters" % ('a' * 26)
+               in semantic['msg'], semantic['msg'][:300])
+    option = run.result('Baseline an Arabic-Indic one')['msg']
+    digits.check('the option is named', option == "baseline_version: invalid schema version '\u0661': expected dotted "
+                 'numbers such as 1, 1.1 or 2024.06.01', option)
+    for case in (long, digits):
+        case.check('nothing applied or recorded', not blog_db.table_exists('posts')
+                   and not blog_db.table_exists('schema_version') and not blog_db.table_exists('module_version'))
+    long.outcome("refused naming where: \"target_version: invalid schema version '1111...' (10000 characters): at most "
+                 "64 characters ...\", the file V999...__long.sql likewise; module version: \"at most 100 characters\"")
+    digits.outcome("refused naming where: \"baseline_version: invalid schema version '\u0661' ...\", \"V\u0661__arabic_indic.sql: "
+                   'bad migration file name ..."')
+
+
+def test_a_script_keeps_the_role_and_search_path_it_sets_to_itself(ansible, blog_db, pg_server, tmp_path, fault_case):
+    case = fault_case.case('migration SET ROLE, search_path',
+                           'V1 (marked) runs SET ROLE to a role without rights on schema_version, V2 SET search_path; '
+                           'scripts after them')
+    owner = 'owner_' + blog_db.name[-10:]
+    pg_server.query('postgres', 'CREATE ROLE %s NOLOGIN' % owner)
+    blog_db.execute('GRANT CREATE ON SCHEMA public TO %s' % owner)
+    blog_db.execute('CREATE SCHEMA elsewhere')
+    blog_db.execute('GRANT USAGE, CREATE ON SCHEMA elsewhere TO %s' % owner)
+    path = write(tmp_path / 'migrations', {
+        'V1__owned.sql': '-- blogops:allow-session-settings: the table belongs to its owner role\n'
+                         'SET ROLE %s;\nCREATE TABLE owned (x int);\n' % owner,
+        'V2__elsewhere.sql': 'SET search_path TO elsewhere;\nCREATE TABLE placed (x int);\n',
+        'V3__plain.sql': 'CREATE TABLE plain (x int);\n',
+        'V4__alone.sql': '-- blogops:transactional=false\n-- blogops:allow-session-settings: same, outside a transaction\n'
+                         'SET ROLE %s;\nSET search_path TO elsewhere;\nCREATE TABLE alone (x int);\n' % owner,
+        'V5__last.sql': 'CREATE TABLE last (x int);\n',
+    })
+    try:
+        run, result = migrate(ansible, path=path)
+        assert run.ok, run
+        tables = dict((r['name'], (r['schemaname'], r['tableowner'])) for r in blog_db.query(
+            "SELECT tablename AS name, schemaname, tableowner FROM pg_tables WHERE tablename IN "
+            "('owned', 'placed', 'plain', 'alone', 'last')"))
+    finally:
+        blog_db.execute('DROP OWNED BY %s' % owner)
+        pg_server.query('postgres', 'DROP ROLE %s' % owner)
+    case.equal('each table where its own script put it, owned by the role that script set', tables, dict(
+        owned=('public', owner), placed=('elsewhere', 'postgres'), plain=('public', 'postgres'),
+        alone=('elsewhere', owner), last=('public', 'postgres')))
+    case.equal('every script applied', versions(result['applied']), ['1', '2', '3', '4', '5'])
+    case.equal('history rows written as the run\'s role', {r['applied_by'] for r in history(blog_db)}, {'postgres'})
+    case.outcome('applied; the scripts after V1 and V2 ran as the run\'s role in its search_path, history rows '
+                 'written by it (before: "cannot run the migrations of blog module \'comments\': permission denied for '
+                 'table schema_version", no script named)')
+
+
+def test_missing_privileges_are_named_before_anything_runs(ansible, blog_db, pg_server, tmp_path, fault_case):
+    case = fault_case.case('database role without privileges', 'a login role without CREATE on schema public, then '
+                                                               'without SELECT on a table a script reads, then without '
+                                                               'INSERT/UPDATE on schema_version')
+    deployer = 'deployer_' + blog_db.name[-10:]
+    password = 'deployer-pw-' + blog_db.name[-6:]
+    pg_server.query('postgres', 'CREATE ROLE %s LOGIN PASSWORD %%s' % deployer, (password,))
+    blog_db.execute('CREATE TABLE secrets (id int)')
+    path = write(tmp_path / 'migrations', {'V1__create_posts.sql': 'CREATE TABLE posts (id int);\n',
+                                           'V2__read_secrets.sql': 'SELECT count(*) FROM secrets;\n'})
+    as_deployer = dict(login_user=deployer, login_password=password)
+
+    def play(*items):
+        return ansible.play(tasks(*[dict(item, ignore_errors=True) for item in items]))
+    try:
+        first = play(task('Validate as deployer', path=path, state='validate', **as_deployer),
+                     task('Migrate as deployer', path=path, **as_deployer))
+        blog_db.execute('GRANT CREATE ON SCHEMA public TO %s' % deployer)
+        second = play(task('Migrate as deployer', path=path, **as_deployer))
+        blog_db.execute('REVOKE CREATE ON SCHEMA public FROM %s' % deployer)
+        other = write(tmp_path / 'other', {'V1__create_settings.sql': 'CREATE TABLE settings (k text);\n'})
+        assert play(task('Create the tracking tables', module_name='other', path=other)).ok
+        blog_db.execute('GRANT SELECT ON schema_version TO %s' % deployer)
+        blog_db.execute('GRANT USAGE ON SEQUENCE schema_version_id_seq TO %s' % deployer)
+        third = play(task('Validate as deployer', path=path, state='validate', **as_deployer))
+    finally:
+        blog_db.execute('DROP OWNED BY %s' % deployer)
+        pg_server.query('postgres', 'DROP ROLE %s' % deployer)
+    for name in ('Validate as deployer', 'Migrate as deployer'):
+        result = first.result(name)
+        case.check('%s (preflight\'s check): refused naming role, privilege and schema' % name,
+                   result['_status'] == 'failed' and result['msg'] == (
+                       "cannot run the migrations of blog module 'comments' as role '%s': role '%s' lacks CREATE on "
+                       'schema public, needed to create the tracking tables (module_version, module_version_history, '
+                       'schema_version) on the first run; as a role that may, run: GRANT CREATE ON SCHEMA "public" TO '
+                       '"%s"' % (deployer, deployer, deployer)), result['msg'])
+    case.check('nothing applied', not blog_db.table_exists('posts'))
+    result = second.result('Migrate as deployer')
+    case.check('a script\'s permission error names the script, the role and the privilege',
+               result['_status'] == 'failed' and result['msg'].startswith(
+                   "V2__read_secrets.sql failed: permission denied for table secrets. The script ran as role '%s', "
+                   'which lacks SELECT on table secrets; grant it' % deployer), result['msg'])
+    result = third.result('Validate as deployer')
+    case.equal('missing table privileges named', result.get('problems'), [
+        "role '%s' lacks INSERT, UPDATE on table public.schema_version, needed to read and record the migrations; as a "
+        'role that may, run: GRANT INSERT, UPDATE ON "public".schema_version TO "%s"' % (deployer, deployer)])
+    case.check('the password is in no output', password not in first.output + second.output + third.output)
+    case.outcome("refused at validate (preflight): \"... as role 'deployer_...': role 'deployer_...' lacks CREATE on schema "
+                 "public, needed to create the tracking tables ...; as a role that may, run: GRANT CREATE ON SCHEMA ...\"; "
+                 "a script: \"... permission denied for table secrets. The script ran as role '...', which lacks SELECT "
+                 'on table secrets ..."')

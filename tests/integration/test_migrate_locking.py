@@ -166,3 +166,66 @@ def test_migrations_give_up_quickly_behind_live_traffic_and_slow_statements(ansi
     assert not blog_db.table_exists('words')
     assert [c['column_name'] for c in blog_db.query(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'posts'")] == ['id']
+
+
+ALLOW = '-- blogops:allow-session-settings: testing that the module sets its settings again\n'
+SWITCHED_OFF = {
+    # module_name: (the first script, transaction)
+    'reset_all': (ALLOW + 'RESET ALL;\n', 'all'),
+    'set_zero': (ALLOW + 'SET lock_timeout = 0;\n', 'each'),
+    'set_local_zero': (ALLOW + 'SET LOCAL lock_timeout = 0;\n', 'all'),
+    'autocommit_zero': (ALLOW + '-- blogops:transactional=false\nSET lock_timeout = 0;\n', 'all'),
+    'set_config_zero': ("SELECT set_config('lock_timeout', '0', false);\n", 'all'),
+}
+
+
+def test_a_script_cannot_switch_off_lock_timeout_for_the_scripts_after_it(ansible, blog_db, pg_server, tmp_path, fault_case):
+    later = fault_case.case('migration switches off lock_timeout',
+                            'V1 runs RESET ALL, SET [LOCAL] lock_timeout = 0 (in the transaction, with transaction: '
+                            'each, in autocommit) or set_config(); V2 needs a table another session holds ACCESS '
+                            'EXCLUSIVE; lock_timeout 1s')
+    refused = fault_case.case('session settings without a reason', 'V1 with RESET ALL, SET lock_timeout = 0 or SET ROLE '
+                                                                   'and no -- blogops:allow-session-settings line')
+    items = []
+    for name, (first, transaction) in sorted(SWITCHED_OFF.items()):
+        path = write(tmp_path / name, {'V1__switch_off.sql': first, 'V2__wait_for_the_gate.sql': GATED['V2__wait_for_the_gate.sql']})
+        items.append(dict(task(name, module_name=name, path=path, lock_timeout='1s', transaction=transaction),
+                          ignore_errors=True))
+    for name, statement in (('unmarked_reset', 'RESET ALL'), ('unmarked_zero', 'SET lock_timeout = 0'),
+                            ('unmarked_role', 'SET ROLE postgres')):
+        path = write(tmp_path / name, {'V1__switch_off.sql': 'CREATE TABLE %s (x int);\n%s;\n' % (name, statement),
+                                       'V2__wait_for_the_gate.sql': GATED['V2__wait_for_the_gate.sql']})
+        items.append(dict(task(name, module_name=name, path=path, lock_timeout='1s'), ignore_errors=True))
+    gate = hold_gate(pg_server, blog_db)
+    running = ansible.start(tasks(*items))
+    try:
+        run = running.wait(120)
+    except Exception:
+        later.check('every run gave up within its lock_timeout', False, 'a run still waited for the gate after 120 s')
+        raise
+    finally:
+        gate.rollback()
+        gate.close()
+    spent = []
+    for name, (_first, transaction) in sorted(SWITCHED_OFF.items()):
+        result = run.result(name)
+        later.check('%s: V2 failed on its lock timeout, named' % name, result['_status'] == 'failed' and
+                    result['msg'].startswith('V2__wait_for_the_gate.sql') and
+                    'failed: canceling statement due to lock timeout' in result['msg'], result)
+        later.check('%s: within seconds, not after the gate opened' % name, result['duration_ms'] < 10000, result)
+        spent.append(result['duration_ms'])
+        later.equal('%s: only what committed before V2 is recorded' % name, versions(history(blog_db, name)),
+                    ['1'] if transaction == 'each' or name.startswith('autocommit') else [])
+    for name, statement in (('unmarked_reset', 'RESET ALL'), ('unmarked_zero', 'SET lock_timeout to 0'),
+                            ('unmarked_role', 'SET ROLE')):
+        result = run.result(name)
+        refused.check('%s: refused before anything ran, naming the script, the line and the marker' % name,
+                      result['_status'] == 'failed' and 'V1__switch_off.sql line 2: %s would make the rest of this '
+                      'script' % statement in result['msg'] and '-- blogops:allow-session-settings: <reason>'
+                      in result['msg'], result)
+        refused.check('%s: nothing applied' % name, not blog_db.table_exists(name) and not history(blog_db, name))
+    later.outcome('each run failed at V2 within %d ms at most: "V2__wait_for_the_gate.sql ... failed: canceling statement '
+                  'due to lock timeout"; the module sets lock_timeout again after every script' % max(spent))
+    refused.outcome('refused before anything ran: "V1__switch_off.sql line 2: RESET ALL would make the rest of this '
+                    'script run without the run\'s lock_timeout and statement_timeout; ... needs a line -- '
+                    'blogops:allow-session-settings: <reason>"')

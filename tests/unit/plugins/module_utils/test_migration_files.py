@@ -9,12 +9,19 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
+    NAME_FORM,
     MigrationFileError,
     check_placeholders,
     has_statement,
     read_script,
     scan_migrations,
     split_statements,
+)
+from ansible_collections.blogops.release.plugins.module_utils.migration_version import (
+    MAX_MIGRATION_VERSION_LENGTH,
+    InvalidMigrationVersion,
+    check_migration_version,
+    migration_version_key,
 )
 
 
@@ -228,3 +235,98 @@ def test_psql_only_input_is_refused(tmp_path):
         'itself, not through psql',
         'V1__test.sql line 3: COPY ... FROM STDIN needs psql to send the data; use INSERT statements',
     ]
+
+
+# --- session settings ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('statement, what', [
+    ('RESET ALL', 'RESET ALL'),
+    ('reset   all', 'RESET ALL'),
+    ('SET lock_timeout = 0', 'SET lock_timeout to 0'),
+    ("SET LOCAL lock_timeout TO '0'", 'SET lock_timeout to 0'),
+    ("set session lock_timeout = '0ms'", 'SET lock_timeout to 0'),
+    ('SET "lock_timeout" = 0.0', 'SET lock_timeout to 0'),
+    ('SET /* why */ lock_timeout = 0', 'SET lock_timeout to 0'),
+    ('SET lock_timeout TO DEFAULT', 'SET lock_timeout to DEFAULT'),
+    ('RESET lock_timeout', 'RESET lock_timeout'),
+    ('SET statement_timeout = 0', 'SET statement_timeout to 0'),
+    ('RESET statement_timeout', 'RESET statement_timeout'),
+    ('SET client_connection_check_interval = 0', 'SET client_connection_check_interval to 0'),
+    ('SET ROLE blog_owner', 'SET ROLE'),
+    ('SET LOCAL ROLE blog_owner', 'SET ROLE'),
+    ("SET role = 'blog_owner'", 'SET ROLE'),
+    ('RESET ROLE', 'RESET ROLE'),
+    ('SET SESSION AUTHORIZATION blog_owner', 'SET SESSION AUTHORIZATION'),
+    ('SET SESSION SESSION AUTHORIZATION DEFAULT', 'SET SESSION AUTHORIZATION'),
+    ('RESET SESSION AUTHORIZATION', 'RESET SESSION AUTHORIZATION'),
+])
+def test_statements_that_switch_off_the_runs_protections_need_the_marker(tmp_path, statement, what):
+    text = 'CREATE TABLE t (x int);\n%s;\nSELECT 1;\n' % statement
+    with pytest.raises(MigrationFileError) as error:
+        script(tmp_path, text)
+    [problem] = error.value.problems
+    assert problem.startswith('V1__test.sql line 2: %s ' % what), problem
+    assert '-- blogops:allow-session-settings: <reason>' in problem
+    marked = script(tmp_path, '-- blogops:allow-session-settings: objects owned by blog_owner\n' + text)
+    assert marked.allow_session_settings == 'objects owned by blog_owner'
+
+
+@pytest.mark.parametrize('text', [
+    "SET lock_timeout = '60s';\nCREATE INDEX CONCURRENTLY i ON t (x);\n",
+    'SET LOCAL statement_timeout = 5000;\n',
+    'SET search_path TO blog, public;\n',
+    "SELECT 'RESET ALL';\n",
+    '-- SET ROLE postgres;\nSELECT 1;\n',
+    "UPDATE accounts SET role = 'admin';\n",
+    'ALTER ROLE blog_reader SET statement_timeout = 0;\n',
+    'ALTER DATABASE blog RESET ALL;\n',
+    'CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = pg_catalog AS $$ SELECT 1 $$;\n',
+    'SET TIME ZONE UTC;\n',
+])
+def test_harmless_settings_and_lookalikes_need_no_marker(tmp_path, text):
+    assert script(tmp_path, text).allow_session_settings is None
+
+
+def test_the_marker_needs_a_reason_and_discard_all_is_refused_even_with_it(tmp_path):
+    with pytest.raises(ValueError) as error:
+        script(tmp_path, '-- blogops:allow-session-settings:\nRESET ALL;\n')
+    assert str(error.value) == ('V1__test.sql line 1: -- blogops:allow-session-settings: needs a reason after the '
+                                'colon, such as -- blogops:allow-session-settings: objects owned by blog_owner')
+    with pytest.raises(MigrationFileError) as error:
+        script(tmp_path, '-- blogops:allow-session-settings: cleanup\n-- blogops:transactional=false\nDISCARD ALL;\n')
+    assert error.value.problems == [
+        'V1__test.sql line 3: DISCARD ALL would also release the migration lock of this run; it is never allowed']
+
+
+# --- versions ------------------------------------------------------------------------------------
+
+def test_version_digits_are_ascii_and_the_file_is_named(tmp_path):
+    problems = problems_of(write(tmp_path, {'V\u0661__arabic_indic.sql': 'SELECT 1;', 'V1.\uff12__fullwidth.sql': 'SELECT 2;',
+                                            'V3__ok.sql': 'SELECT 3;'}))
+    assert problems == [
+        'V1.\uff12__fullwidth.sql: bad migration file name, expected %s' % NAME_FORM,
+        'V\u0661__arabic_indic.sql: bad migration file name, expected %s' % NAME_FORM,
+    ]
+
+
+def test_a_long_version_is_refused_naming_the_file_and_the_limit(tmp_path):
+    name = 'V%s__long.sql' % ('9' * 200)
+    problems = problems_of(write(tmp_path, {name: 'SELECT 1;'}))
+    assert problems == ["%s: invalid schema version '%s...' (200 characters): at most %d characters of dotted "
+                        "numbers such as 1, 1.1 or 2024.06.01" % (name, '9' * 32, MAX_MIGRATION_VERSION_LENGTH)]
+
+
+@pytest.mark.parametrize('text', ['1' * 10000, '1.' * 5000 + '1', '\u0661', '1.\uff12', '', '1.', 'v1'])
+def test_migration_version_option_is_checked_naming_the_option(text):
+    with pytest.raises(InvalidMigrationVersion) as error:
+        check_migration_version(text, 'target_version')
+    message = str(error.value)
+    assert message.startswith('target_version: invalid schema version ')
+    assert 'Exceeds' not in message and len(message) < 200
+    assert 'dotted numbers such as 1, 1.1 or 2024.06.01' in message
+
+
+def test_the_longest_migration_version_is_accepted():
+    longest = '1' * MAX_MIGRATION_VERSION_LENGTH
+    assert check_migration_version(longest) == longest
+    assert migration_version_key('2024.06.01') == (2024, 6, 1)

@@ -5,7 +5,13 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer, is_version, parse_version
+from ansible_collections.blogops.release.plugins.module_utils.semver import (
+    MAX_VERSION_LENGTH,
+    InvalidVersion,
+    SemVer,
+    is_version,
+    parse_version,
+)
 
 # The ordered example of semver.org, section 11.
 SEMVER_ORG_ORDER = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2',
@@ -99,3 +105,19 @@ def test_releases_order_like_integer_triples(a, b, c, x, y, z):
 def test_a_trailing_newline_is_not_part_of_a_valid_version():
     with pytest.raises(InvalidVersion):
         parse_version('1.4.0\n')
+
+
+@pytest.mark.parametrize('text', ['1' * 10000 + '.0.0', '1.0.0-' + 'a' * 10000, '1.0.0+' + 'b' * (MAX_VERSION_LENGTH - 5)])
+def test_a_version_longer_than_the_limit_is_refused_quoting_only_its_start(text):
+    with pytest.raises(InvalidVersion) as error:
+        parse_version(text)
+    message = str(error.value)
+    assert message.startswith("invalid version '%s...' (%d characters): at most %d characters"
+                              % (text[:32], len(text), MAX_VERSION_LENGTH)), message
+    assert len(message) < 300
+    assert not is_version(text)
+
+
+def test_the_longest_version_is_accepted():
+    longest = '1.0.0+' + 'b' * (MAX_VERSION_LENGTH - 6)
+    assert str(parse_version(longest)) == longest
