@@ -101,7 +101,7 @@ def test_a_sidecar_that_does_not_describe_its_backup_is_invalid(tmp_path, damage
 
 def test_the_catalog_lists_complete_backups_newest_first_and_reports_leftovers(tmp_path):
     old = make_backup(tmp_path, 'blog_backup_20261123_100000.dump')
-    new = make_backup(tmp_path, 'blog_backup_20261124_100000_2.dir')
+    make_backup(tmp_path, 'blog_backup_20261124_100000_2.dir')
     make_backup(tmp_path, 'blog_backup_20261124_100000.sql')
     make_backup(tmp_path, 'blog_backup_20261125_100000.dump', database='other')
     (tmp_path / 'blog_backup_20261126_100000.dump.partial').write_bytes(b'half')
