@@ -2,18 +2,25 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Shipping a blog module of 5,000 files (about 40 MB) to a host, in one run (scripts/bench release).
+"""Shipping a blog module of 5,000 files (about 40 MB) to a host: scripts/bench release [--rounds N] [--no-copy] [--no-deploy]
 
 Compares blogops.release.release (state=present, first upload and no-op re-run) with
-ansible.builtin.copy (on a 500-file subset, scaled by 10, as copy takes minutes), with
-ansible.posix.synchronize and with a raw `rsync -a`; then times a whole deploy playbook re-run with
-nothing to change. Goals: >= 50x faster than copy, within 2x of raw rsync, no-op deploy < 15 s.
-Each figure is the wall time of a whole ansible-playbook run (the raw rsync: of the command).
+ansible.builtin.copy (on a 500-file subset, scaled by 10, as copy takes minutes; once, not per
+round), with ansible.posix.synchronize and with a raw `rsync -a`, back to back in each round; then
+times a whole deploy playbook re-run with nothing to change. Each round also times the upload's
+pieces in this process (the controller's digest, packing, unpacking with its checksum) next to the
+same rsync. Goals: >= 50x faster than copy, within 2x of raw rsync, no-op deploy < 15 s. Each figure
+is the wall time of a whole ansible-playbook run (the raw rsync: of the command); medians over the
+rounds, ratios medians of the per-round ratios (the machine's load changes between rounds more than
+within one).
 """
 
+import argparse
 import os
 import random
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,9 +28,18 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
+sys.path.insert(0, os.path.join(ROOT, '.venv', 'collections'))
 
 from harness.playbook import play_text, run_playbook  # noqa: E402
 from harness.postgres_server import suite_server  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils.release_layout import remove_tree  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils.release_transfer import pack_tree  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256  # noqa: E402
+try:
+    from ansible_collections.blogops.release.plugins.module_utils.release_unpack import unpack_release
+except ImportError:
+    # A checkout from before the one-pass unpack (the bench's "before" run): pieces not measured.
+    unpack_release = None
 
 FILES = 5000
 SUBSET = 500
@@ -49,12 +65,19 @@ def make_tree(root, count):
     return total
 
 
+def cpu_seconds():
+    """User and system CPU time of this process and of every process it waited for (ansible-playbook counts
+    its forks and module processes): on a shared machine a steadier figure than wall time."""
+    usages = (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN))
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages)
+
+
 def timed(label, func):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = func()
-    elapsed = time.perf_counter() - started
-    print('bench: %-40s %8.2f s' % (label, elapsed), flush=True)
-    return elapsed, result
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    print('bench: %-40s %8.2f s  (CPU %.2f s)' % (label, elapsed, cpu), flush=True)
+    return elapsed, result, cpu
 
 
 def play(workdir, tasks, **variables):
@@ -82,61 +105,101 @@ def has_posix_collection():
     return probe.returncode == 0
 
 
+RELEASE = '''
+- name: Upload
+  blogops.release.release:
+    module_name: bench
+    release_root: "{{ dest }}"
+    version: 1.0.0
+    src: "{{ src }}"
+'''
+
+
+def one_round(work, src, figures, synchronize):
+    """Every tool once, back to back, each into a destination of its own that does not exist yet."""
+    dest = tempfile.mkdtemp(prefix='round-', dir=work)
+    try:
+        rel = os.path.join(dest, 'rel')
+        add(figures, 'release', timed('release state=present (first upload)', lambda: play(work, RELEASE, src=src, dest=rel)))
+        add(figures, 'release_noop', timed('release state=present (no change)', lambda: play(work, RELEASE, src=src, dest=rel)))
+        add(figures, 'rsync', timed('raw rsync -a', lambda: rsync(src, os.path.join(dest, 'rsync'))))
+        if synchronize:
+            add(figures, 'synchronize', timed('ansible.posix.synchronize', lambda: play(work, '''
+            - name: Synchronize
+              ansible.posix.synchronize:
+                src: "{{ src }}/"
+                dest: "{{ dest }}/"
+            ''', src=src, dest=os.path.join(dest, 'sync'))))
+        add(figures, 'empty', timed('an empty playbook', lambda: play(work, '''
+        - name: Nothing
+          ansible.builtin.meta: noop
+        ''')))
+        if unpack_release is None:
+            return
+        # The upload's pieces, in this process, with the same rsync next to them.
+        archive = os.path.join(dest, 'upload.tar')
+        unpacked = os.path.join(dest, 'unpacked')
+        os.mkdir(unpacked)
+        checksum = timed('  piece: controller digest', lambda: tree_sha256(src))
+        add(figures, 'piece_digest', checksum)
+        add(figures, 'piece_pack', timed('  piece: pack', lambda: pack_tree(src, archive)))
+        unpack = timed('  piece: unpack with checksum', lambda: unpack_release(archive, unpacked))
+        add(figures, 'piece_unpack', unpack)
+        if unpack[1] != checksum[1]:
+            raise SystemExit('bench: the unpacked tree has checksum %s, the source %s' % (unpack[1], checksum[1]))
+        add(figures, 'piece_rsync', timed('  piece: raw rsync -a', lambda: rsync(src, os.path.join(dest, 'rsync2'))))
+    finally:
+        remove_tree(dest)
+
+
+def add(figures, key, measured):
+    """Wall and CPU seconds of one measurement."""
+    figures.setdefault(key, []).append(measured[0])
+    figures.setdefault(key + '_cpu', []).append(measured[2])
+
+
+def rsync(src, dest):
+    subprocess.run(['rsync', '-a', src + '/', dest + '/'], check=True)
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--rounds', type=int, default=5, help='rounds to take the median of (default 5)')
+    parser.add_argument('--no-copy', dest='copy', action='store_false', help='leave out ansible.builtin.copy (5 minutes)')
+    parser.add_argument('--no-deploy', dest='deploy', action='store_false', help='leave out the no-op deploy')
+    args = parser.parse_args()
+    if not ensure_rsync():
+        raise SystemExit('bench: rsync is needed and could not be installed')
+    synchronize = has_posix_collection()
     work = tempfile.mkdtemp(prefix='blogops-bench-release-')
     figures = {}
     try:
         src = os.path.join(work, 'src')
         size = make_tree(src, FILES)
-        subset = os.path.join(work, 'subset')
-        make_tree(subset, SUBSET)
-        print('bench: %d files, %.1f MB; copy measured on %d files and scaled by %d'
-              % (FILES, size / 1e6, SUBSET, FILES // SUBSET), flush=True)
-
-        release = '''
-        - name: Upload
-          blogops.release.release:
-            module_name: bench
-            release_root: "{{ dest }}"
-            version: 1.0.0
-            src: "{{ src }}"
-        '''
-        figures['release'] = timed('release state=present (first upload)',
-                                   lambda: play(work, release, src=src, dest=os.path.join(work, 'rel')))[0]
-        figures['release_noop'] = timed('release state=present (no change)',
-                                        lambda: play(work, release, src=src, dest=os.path.join(work, 'rel')))[0]
-        figures['empty'] = timed('an empty playbook', lambda: play(work, '''
-        - name: Nothing
-          ansible.builtin.meta: noop
-        '''))[0]
-
-        copy = '''
-        - name: Copy
-          ansible.builtin.copy:
-            src: "{{ src }}/"
-            dest: "{{ dest }}/"
-            mode: preserve
-        '''
-        elapsed = timed('ansible.builtin.copy (%d files)' % SUBSET,
-                        lambda: play(work, copy, src=subset, dest=os.path.join(work, 'copy')))[0]
-        figures['copy'] = elapsed * FILES / SUBSET
-
-        if ensure_rsync():
-            figures['rsync'] = timed('raw rsync -a', lambda: subprocess.run(
-                ['rsync', '-a', src + '/', os.path.join(work, 'rsync') + '/'], check=True))[0]
-            if has_posix_collection():
-                sync = '''
-                - name: Synchronize
-                  ansible.posix.synchronize:
-                    src: "{{ src }}/"
-                    dest: "{{ dest }}/"
-                '''
-                figures['synchronize'] = timed('ansible.posix.synchronize', lambda: play(
-                    work, sync, src=src, dest=os.path.join(work, 'sync')))[0]
-        figures['deploy_noop'] = deploy_noop(work, src)
+        print('bench: %d files, %.1f MB, %d rounds; load average %s'
+              % (FILES, size / 1e6, args.rounds, ' '.join('%.2f' % n for n in os.getloadavg())), flush=True)
+        for number in range(1, args.rounds + 1):
+            figures.setdefault('load', []).append(os.getloadavg()[0])
+            print('bench: round %d (load average %.2f)' % (number, figures['load'][-1]), flush=True)
+            one_round(work, src, figures, synchronize)
+        if args.copy:
+            subset = os.path.join(work, 'subset')
+            make_tree(subset, SUBSET)
+            copy = '''
+            - name: Copy
+              ansible.builtin.copy:
+                src: "{{ src }}/"
+                dest: "{{ dest }}/"
+                mode: preserve
+            '''
+            elapsed = timed('ansible.builtin.copy (%d files)' % SUBSET,
+                            lambda: play(work, copy, src=subset, dest=os.path.join(work, 'copy')))[0]
+            figures['copy'] = [elapsed * FILES / SUBSET]
+        if args.deploy:
+            figures['deploy_noop'] = [deploy_noop(work, src)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    report(figures, size)
+    report(figures, size, args.rounds)
 
 
 def deploy_noop(work, files):
@@ -160,7 +223,7 @@ def deploy_noop(work, files):
         first = run_playbook(playbook, os.path.join(work, 'runs'), extra_vars=variables)
         if not first.ok:
             raise SystemExit('bench: first deploy failed:\n%r' % first)
-        elapsed, second = timed('deploy playbook, nothing to change', lambda: run_playbook(
+        elapsed, second, _cpu = timed('deploy playbook, nothing to change', lambda: run_playbook(
             playbook, os.path.join(work, 'runs'), extra_vars=variables))
         if not second.ok:
             raise SystemExit('bench: second deploy failed:\n%r' % second)
@@ -169,22 +232,41 @@ def deploy_noop(work, files):
         server.stop()
 
 
-def report(figures, size):
+def median_ratio(figures, a, b):
+    return statistics.median(x / y for x, y in zip(figures[a], figures[b]))
+
+
+def report(figures, size, rounds):
+    med = dict((key, statistics.median(values)) for key, values in figures.items())
     rows = [
-        ('release, first upload', figures['release'], ''),
-        ('release, nothing to change', figures['release_noop'], ''),
-        ('ansible.builtin.copy (scaled)', figures['copy'], 'release is %.0fx faster (goal >= 50x)' % (figures['copy'] / figures['release'])),
+        ('release, first upload', 'release', ''),
+        ('release, nothing to change', 'release_noop', ''),
+        ('raw rsync -a', 'rsync', 'release takes %.2fx rsync (goal <= 2x); %.2fx its CPU time'
+         % (median_ratio(figures, 'release', 'rsync'), median_ratio(figures, 'release_cpu', 'rsync_cpu'))),
     ]
-    if 'rsync' in figures:
-        rows.append(('raw rsync -a', figures['rsync'], 'release takes %.2fx rsync (goal <= 2x)' % (figures['release'] / figures['rsync'])))
     if 'synchronize' in figures:
-        rows.append(('ansible.posix.synchronize', figures['synchronize'], 'release takes %.2fx synchronize' % (figures['release'] / figures['synchronize'])))
-    rows.append(('an empty playbook', figures['empty'], 'the floor of any playbook run'))
-    rows.append(('deploy playbook, no change', figures['deploy_noop'], 'goal < 15 s'))
-    print('\n%d files, %.1f MB, localhost\n' % (FILES, size / 1e6))
-    print('| what | wall time (s) | ratio |\n|---|---:|---|')
-    for label, seconds, note in rows:
-        print('| %s | %.2f | %s |' % (label, seconds, note))
+        rows.append(('ansible.posix.synchronize', 'synchronize',
+                     'release takes %.2fx synchronize' % median_ratio(figures, 'release', 'synchronize')))
+    rows.append(('an empty playbook', 'empty', 'the floor of any playbook run'))
+    if 'copy' in figures:
+        rows.append(('ansible.builtin.copy (500 files x 10, once)', 'copy',
+                     'release is %.0fx faster (goal >= 50x)' % (med['copy'] / med['release'])))
+    if 'deploy_noop' in figures:
+        rows.append(('deploy playbook, nothing to change (once)', 'deploy_noop', 'goal < 15 s'))
+    rows.extend([] if 'piece_unpack' not in figures else [
+        ('piece: the controller\'s tree digest', 'piece_digest', ''),
+        ('piece: packing the tar', 'piece_pack', ''),
+        ('piece: unpacking, modes and checksum', 'piece_unpack',
+         '%.2fx the raw rsync next to it; %.2fx its CPU time'
+         % (median_ratio(figures, 'piece_unpack', 'piece_rsync'), median_ratio(figures, 'piece_unpack_cpu', 'piece_rsync_cpu'))),
+        ('piece: raw rsync -a', 'piece_rsync', ''),
+    ])
+    print('\n%d files, %.1f MB, localhost, %d round%s; 1-minute load average at the start of each round: %s\n'
+          % (FILES, size / 1e6, rounds, '' if rounds == 1 else 's', ' '.join('%.1f' % n for n in figures['load'])))
+    print('| what | median s | per round s | median CPU s | ratio |\n|---|---:|---|---:|---|')
+    for label, key, note in rows:
+        cpu = '%.2f' % med[key + '_cpu'] if key + '_cpu' in med else ''
+        print('| %s | %.2f | %s | %s | %s |' % (label, med[key], ' '.join('%.2f' % v for v in figures[key]), cpu, note))
 
 
 if __name__ == '__main__':

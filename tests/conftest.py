@@ -14,3 +14,14 @@ for path in (os.path.join(ROOT, '.venv', 'collections'), os.path.join(ROOT, 'tes
         sys.path.insert(0, path)
 
 pytest_plugins = ('harness.fault_report',)
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # the unit tests need hypothesis; other runs of the harness may not have it
+    settings = None
+
+if settings is not None:
+    # Property tests judge results, not speed: on a loaded 2-core machine hypothesis' per-example deadline
+    # (200 ms) failed correct examples.
+    settings.register_profile('blogops', deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile('blogops')

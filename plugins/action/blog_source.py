@@ -31,6 +31,14 @@ class ActionModule(ActionBase):
         try:
             module = read_blog_module(src, args['module_name'], args['version'])
         except BlogSourceError as e:
+            # Every problem at once; the migrations directory when it is safe to validate all the same.
+            result.update(failed=True, changed=False, problems=e.problems, migrations_path=e.migrations_path,
+                          msg='%d problem(s) in the source of blog module %s: %s'
+                          % (len(e.problems), args['module_name'], to_native(e)))
+            return result
+        except ValueError as e:
             raise AnsibleActionFail(to_native(e))
+        except OSError as e:
+            raise AnsibleActionFail('cannot read the blog module source %s: %s' % (src, to_native(e)))
         result.update(changed=False, module=module)
         return result

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.module_utils.controller_run import controller_host, run_state, this_run
+from ansible_collections.blogops.release.plugins.module_utils.controller_run import run_state, this_run
 
 MODULE = 'blogops.release.deployment'
 
@@ -23,7 +23,8 @@ def playbook_pid():
 
 class ActionModule(ActionBase):
     """Adds this run's identity, which only the controller knows, and judges on the controller whether the
-    runs owning open deploys are alive (the module itself may run on the database host)."""
+    runs owning open deploys are alive (the module itself may run on the database host, and reads their sessions
+    and heartbeats there)."""
 
     TRANSFERS_FILES = False
 
@@ -32,6 +33,9 @@ class ActionModule(ActionBase):
         del tmp
         args = dict(self._task.args)
         state = args.get('state', 'started')
+        if args.get('stale_after') in ('', None):
+            # An empty survey field means not set: the module's default lease.
+            args.pop('stale_after', None)
         if state in ('started', 'takeover') and not args.get('controller'):
             args.update(this_run(playbook_pid()))
         try:
@@ -39,8 +43,7 @@ class ActionModule(ActionBase):
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         if state == 'query' and not result.get('failed'):
-            here = controller_host()
             stale_after = int(args.get('stale_after') or 0)
             for row in result.get('in_progress') or []:
-                row['run_state'], row['run_reason'] = run_state(row, here, stale_after)
+                row['run_state'], row['run_reason'] = run_state(row, stale_after)
         return result

@@ -7,13 +7,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import posixpath
 import re
+import shlex
 import tempfile
 
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
+from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
 from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
@@ -59,13 +62,15 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('invalid checksum %r: expected sha256:<64 hex digits>' % checksum)
         args.update(state='present', release_id='%s-%s' % (version, checksum[7:15]), checksum=checksum)
 
-        # Ask first: an existing release costs one module call and no transfer.
-        probe = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
-        if probe.get('failed') or probe.get('release', {}).get('present'):
-            return probe
-        if self._task.check_mode:
-            probe.update(changed=True, uploaded=True, release=dict(probe['release'], present=True))
-            return probe
+        # Ask first: an existing release costs one module call and no transfer. A release that is surely
+        # absent needs no module call before the transfer.
+        if self._task.check_mode or self._release_present(args) is not False:
+            probe = self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+            if probe.get('failed') or probe.get('release', {}).get('present'):
+                return probe
+            if self._task.check_mode:
+                probe.update(changed=True, uploaded=True, release=dict(probe['release'], present=True))
+                return probe
 
         if compress == 'auto':
             compress = 'never' if self._connection.transport == 'local' else 'always'
@@ -83,3 +88,16 @@ class ActionModule(ActionBase):
             os.unlink(archive)
         args['archive'] = remote_archive
         return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars)
+
+    def _release_present(self, args):
+        """Whether the release directory is on the host, by one shell test (much cheaper than a module run);
+        None when only the module can tell: a release root to expand there, or a name it would refuse."""
+        root = args.get('release_root') or '/srv/blog'
+        try:
+            check_blog_module_name(args.get('module_name'))
+        except ValueError:
+            return None
+        if not root.startswith('/') or '$' in root:
+            return None
+        path = shlex.quote(posixpath.join(root, args['module_name'], 'releases', args['release_id']))
+        return self._low_level_execute_command('test -d %s && test ! -L %s' % (path, path))['rc'] == 0

@@ -4,11 +4,25 @@
 
 """Which ansible-playbook run opened a deploy, and whether that run is still alive.
 
-A deploy's history row records its controller host, the pid of its ``ansible-playbook`` process
-and a token of that process (the boot id and the process's start time, from ``/proc``), so that
-a later run can tell a dead run (its pid gone, or reused by another process) from a live one.
-Only a run on the same controller host can be checked; a row from another host is ``unknown``
-unless its heartbeat is older than the lease the caller accepts.
+A host name is no identity: AWX runs every job, and every relaunch, in a new container, and two
+containers may share a name. So whether the run of an open deploy is alive is decided from the
+database, which every run shares:
+
+- while a database session working for the deploy is open (its migration, its backup, a restore:
+  ``sessions``, read from pg_stat_activity by the deployment module), the run may be alive, and
+  nothing takes the deploy over;
+- otherwise the run is alive while its heartbeat (the history row's ``heartbeat_at``, renewed by
+  every step of the deploy) is younger than the lease (``stale_after``, DEFAULT_LEASE seconds
+  unless set), and dead once it is older.
+
+A fast path needs no waiting: the row records the run's ``ansible-playbook`` pid and a token of that
+process (boot id, pid namespace, start time, from ``/proc``). When the token's boot id and pid
+namespace are this controller's, this controller sees that process, whatever its host name: the run
+is alive while the process runs, dead once it is gone (or its pid belongs to another process), as
+soon as its last database session has ended.
+
+``run_state`` answers ALIVE (refuse at once), DEAD (take over) or UNKNOWN (ask again: the lease or
+the end of a session will decide).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,8 +36,14 @@ ALIVE = 'alive'
 DEAD = 'dead'
 UNKNOWN = 'unknown'
 
+# The longest a deploy goes without renewing its heartbeat while no session of it is open: the upload of the
+# release to every app host, or one batch of the switch with its health checks (a minute or two each at most with
+# the defaults), with more than twice that as margin.
+DEFAULT_LEASE = 300
+
 
 def controller_host():
+    """This controller's host name: shown in messages, never used to decide."""
     return platform.node() or 'unknown'
 
 
@@ -35,22 +55,37 @@ def _read(path):
         return None
 
 
+def pid_namespace(pid='self', proc='/proc'):
+    """The inode number of the pid namespace of process ``pid``, or None where /proc cannot tell."""
+    try:
+        link = os.readlink(os.path.join(proc, str(pid), 'ns', 'pid'))
+    except OSError:
+        return None
+    return link.rsplit('[', 1)[-1].rstrip(']') or None
+
+
+def boot_id(proc='/proc'):
+    found = _read(os.path.join(proc, 'sys', 'kernel', 'random', 'boot_id'))
+    return found.strip() if found else None
+
+
 def process_token(pid, proc='/proc'):
-    """``<boot id>:<start time in clock ticks>`` of process ``pid``, or None where /proc cannot tell."""
+    """``<boot id>:<pid namespace>:<start time in clock ticks>`` of process ``pid``, or None where /proc
+    cannot tell."""
     stat = _read(os.path.join(proc, str(pid), 'stat'))
-    boot_id = _read(os.path.join(proc, 'sys', 'kernel', 'random', 'boot_id'))
-    if not stat or not boot_id:
+    boot, namespace = boot_id(proc), pid_namespace(pid, proc)
+    if not stat or not boot or not namespace:
         return None
     try:
         # The command name, in parentheses, may itself hold spaces or parentheses; field 22 is starttime.
         start = stat.rsplit(')', 1)[1].split()[19]
     except IndexError:
         return None
-    return '%s:%s' % (boot_id.strip(), start)
+    return '%s:%s:%s' % (boot, namespace, start)
 
 
 def this_run(pid):
-    """The identity a deploy row records for the ansible-playbook process ``pid`` on this host."""
+    """The identity a deploy row records for the ansible-playbook process ``pid`` on this controller."""
     return dict(controller=controller_host(), controller_pid=pid, controller_token=process_token(pid))
 
 
@@ -64,27 +99,43 @@ def _pid_exists(pid):
     return True
 
 
-def run_state(row, here=None, stale_after=0, proc='/proc'):
+def _visible(token, proc):
+    """Whether the process of ``token`` lives in this controller's kernel boot and pid namespace, where its pid
+    means the same process. A token of an earlier release (boot id and start time only) never is."""
+    parts = (token or '').split(':')
+    return len(parts) == 3 and [parts[0], parts[1]] == [boot_id(proc), pid_namespace('self', proc)]
+
+
+def describe_sessions(sessions):
+    return ', '.join('pid %s (%s, %s for %s s)' % (s.get('pid'), s.get('application_name'), s.get('state') or '?',
+                                                   s.get('age_s')) for s in sessions)
+
+
+def run_state(row, stale_after=None, proc='/proc'):
     """(state, reason) of the run that opened deploy ``row``: ALIVE, DEAD or UNKNOWN.
 
-    ``here`` is this controller's host name. ``stale_after`` (seconds, 0 for never) declares a run
-    dead whatever its host when the row's heartbeat (``heartbeat_age_s``) is older: a lease, for
-    controllers that cannot see each other's processes.
+    ``row`` holds the run's ``controller``, ``controller_pid`` and ``controller_token``, the age of its
+    heartbeat in seconds (``heartbeat_age_s``) and the database ``sessions`` working for it (dicts with
+    ``pid``, ``application_name``, ``state``, ``age_s``). ``stale_after`` is the lease in seconds (None
+    or 0: DEFAULT_LEASE).
     """
-    here = here or controller_host()
-    host, pid, token = row.get('controller'), row.get('controller_pid'), row.get('controller_token')
+    lease = int(stale_after or DEFAULT_LEASE)
+    host, pid, token = row.get('controller') or 'an unknown controller', row.get('controller_pid'), row.get('controller_token')
+    sessions = row.get('sessions') or []
     age = row.get('heartbeat_age_s')
-    if stale_after and age is not None and age > stale_after:
-        return DEAD, 'its last heartbeat is %d s old, more than the %d s lease' % (age, stale_after)
-    if not host or not pid:
-        return UNKNOWN, 'the row does not record which controller run opened it'
-    if host != here:
-        return UNKNOWN, ('it runs on controller %s, not on this one (%s), so its ansible-playbook process (pid %s) '
-                         'cannot be checked from here' % (host, here, pid))
-    if not _pid_exists(pid):
-        return DEAD, 'its ansible-playbook process (pid %s) on %s is gone' % (pid, host)
-    found = process_token(pid, proc)
-    if token and found and found != token:
-        return DEAD, 'its ansible-playbook process (pid %s) on %s is gone; the pid now belongs to another process' % (
-            pid, host)
-    return ALIVE, 'its ansible-playbook process (pid %s) on %s is still running' % (pid, host)
+    process = 'ansible-playbook process (pid %s) on %s' % (pid, host)
+    if pid and _visible(token, proc):
+        if _pid_exists(pid) and process_token(pid, proc) == token:
+            return ALIVE, 'its %s is still running' % process
+        gone = 'its %s is gone%s' % (process, '' if not _pid_exists(pid) else '; the pid now belongs to another process')
+        if sessions:
+            return UNKNOWN, ('%s, but its database session %s is still open (the server ends it once it notices the '
+                             'client is gone)' % (gone, describe_sessions(sessions)))
+        return DEAD, gone
+    if sessions:
+        return UNKNOWN, 'a database session working for it is open: %s' % describe_sessions(sessions)
+    if age is None or age <= lease:
+        return UNKNOWN, ('its last heartbeat is %s s old, within the %d s lease: its run (%s) may be between two '
+                         'steps' % ('?' if age is None else age, lease, process))
+    return DEAD, ('no database session of it is open and its last heartbeat is %d s old, more than the %d s lease '
+                  '(its run was %s)' % (age, lease, process))

@@ -9,10 +9,11 @@ deploy's lock: a second deploy of the same blog module cannot open one, and a ru
 killed leaves its row behind for the next run to find.
 
 The row also records which controller run owns it (``controller``, ``controller_pid``,
-``controller_token``: see controller_run), its last sign of life (``heartbeat_at``, set at every
+``controller_token``: see controller_run), its last sign of life (``heartbeat_at``, renewed by every
 step) and, once the deploy is about to change files, the state to return to (``checkpoint``).
-A later run that finds the row and proves its owner dead takes it over with a compare-and-set
-on that identity, so that two recovering runs can never both act on it.
+A later run that finds the row and proves its owner dead (no session of it open, heartbeat older
+than the lease) takes it over with a compare-and-set on that identity and heartbeat, so that two
+recovering runs can never both act on it, nor one on a run that was alive after all.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,14 +62,38 @@ def _rows(cursor):
     return result
 
 
-def deploys_in_progress(cursor, schema, module_name=None):
+# The sessions that work for a deploy of a blog module (see connection.application_name): those named for the blog
+# module (its migration, its records), and the whole-database backups and restores, which a deploy and its rollback
+# run. A deployment query is only a look and never counts, nor does the session asking.
+_SESSIONS = (
+    "SELECT pid, application_name, state, floor(extract(epoch FROM now() - COALESCE(query_start, backend_start)))::int "
+    "AS age_s FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND (application_name ~ ('^blogops\\.release/[a-z_]+/' || %s || '@') "
+    "OR application_name ~ '^blogops\\.release/(db_backup|db_restore)@') "
+    "AND application_name !~ '^blogops\\.release/deployment/' ORDER BY pid"
+)
+
+
+def deploy_sessions(cursor, module_name):
+    """The open database sessions working for a deploy of blog module ``module_name`` (pid, application_name,
+    state, age_s): while one is open, its run may be alive (controller_run.run_state)."""
+    cursor.execute(_SESSIONS, (module_name,))
+    return [dict(row) for row in cursor.fetchall()]
+
+
+def deploys_in_progress(cursor, schema, module_name=None, with_sessions=False):
+    """The open deploy rows (of ``module_name``), each with its ``sessions`` when asked."""
     query = (_SELECT + " WHERE status = 'deploying'") % table(schema, 'module_version_history')
     params = ()
     if module_name is not None:
         query += ' AND module_name = %s'
         params = (module_name,)
     cursor.execute(query + ' ORDER BY id', params)
-    return _rows(cursor)
+    rows = _rows(cursor)
+    if with_sessions:
+        for row in rows:
+            row['sessions'] = deploy_sessions(cursor, row['module_name'])
+    return rows
 
 
 def fetch_deploy(cursor, schema, history_id):
@@ -154,17 +179,23 @@ def take_over_deploy(cursor, schema, history_id, owner, run, message=None, check
     if any(row.get(field) != owner.get(field) for field in RUN_FIELDS):
         raise DeployConflict('history row %s (%s) changed owner meanwhile (%s): another run is recovering it'
                              % (history_id, row['module_name'], describe_run(row)))
+    # A heartbeat renewed since the owner was found dead proves it alive after all.
+    beat = owner.get('heartbeat_at', row['heartbeat_at'])
+    if row['heartbeat_at'] != beat:
+        raise DeployConflict('history row %s (%s) renewed its heartbeat (%s) after its run was found dead: that run '
+                             'is alive, nothing was taken over' % (history_id, row['module_name'], row['heartbeat_at']))
     if check_mode:
         row.update((field, run.get(field)) for field in RUN_FIELDS)
         return row
     ensure_tracking_tables(cursor, schema)
     cursor.execute(
-        'UPDATE %s SET controller = %%s, controller_pid = %%s, controller_token = %%s, heartbeat_at = now(), '
+        'UPDATE %s AS h SET controller = %%s, controller_pid = %%s, controller_token = %%s, heartbeat_at = now(), '
         'message = COALESCE(%%s, message) WHERE id = %%s AND status = %%s AND controller IS NOT DISTINCT FROM %%s '
-        'AND controller_pid IS NOT DISTINCT FROM %%s AND controller_token IS NOT DISTINCT FROM %%s RETURNING id'
+        'AND controller_pid IS NOT DISTINCT FROM %%s AND controller_token IS NOT DISTINCT FROM %%s '
+        "AND to_jsonb(h) ->> 'heartbeat_at' IS NOT DISTINCT FROM %%s RETURNING id"
         % table(schema, 'module_version_history'),
         tuple(run.get(field) for field in RUN_FIELDS) + (message, history_id, 'deploying')
-        + tuple(owner.get(field) for field in RUN_FIELDS))
+        + tuple(owner.get(field) for field in RUN_FIELDS) + (beat,))
     if cursor.fetchone() is None:
         raise DeployConflict('history row %s (%s) changed owner meanwhile: another run is recovering it'
                              % (history_id, row['module_name']))

@@ -39,6 +39,7 @@ from ansible_collections.blogops.release.plugins.module_utils.tree_digest import
 ARCHIVE_FORMAT = 1
 VERSION_FILE = 'version.json'
 TREE = 'release'
+CHUNK = 1024 * 1024
 _RELEASE_DIR = re.compile(r'^(?P<version>.+)-(?P<hash>[0-9a-f]{8})$', re.ASCII)
 
 
@@ -134,9 +135,15 @@ def write_archive(release_dir, document, path):
             tar.addfile(info, io.BytesIO(data))
             tar.add(release_dir, arcname=TREE, recursive=False)
             for relative, member in _walk(release_dir):
-                mode = os.lstat(member).st_mode
+                st = os.lstat(member)
+                mode = st.st_mode
                 if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
                     raise ReleaseArchiveError('%s is neither a file, a directory nor a symlink' % member)
+                # tarfile would store a second name as a hard link member, which restoring refuses.
+                if stat.S_ISREG(mode) and st.st_nlink > 1:
+                    raise ReleaseArchiveError('%s is a hard link (one file with %d names), which a release archive '
+                                              'cannot hold; releases are unpacked without hard links'
+                                              % (member, st.st_nlink))
                 tar.add(member, arcname=TREE + '/' + relative, recursive=False)
 
 
@@ -197,6 +204,8 @@ def extract_release(path, root):
     archived modes are applied by apply_directory_modes() once the content is checked.
     """
     modes = {}
+    # Directories this unpack made: a member inside one of them needs no check of its parents on disk.
+    made = set([''])
     try:
         with tarfile.open(path, 'r:*') as tar:
             for member in tar:
@@ -204,18 +213,20 @@ def extract_release(path, root):
                     continue
                 relative = _safe_relative(member.name)
                 target = os.path.join(root, relative) if relative else root
-                if relative:
+                if relative and relative.rpartition('/')[0] not in made:
                     _check_parents(root, relative)
                 if member.isdir():
                     if relative:
                         os.mkdir(target, 0o700)
+                        made.add(relative)
                     modes[target] = member.mode & 0o7777
                 elif member.isfile() and relative:
                     source = tar.extractfile(member)
                     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
                     with os.fdopen(fd, 'wb') as out:
-                        shutil.copyfileobj(source, out)
-                    os.chmod(target, member.mode & 0o7777)
+                        shutil.copyfileobj(source, out, CHUNK)
+                        # The archived mode, set on the open file: no second lookup of the path.
+                        os.fchmod(out.fileno(), member.mode & 0o7777)
                 elif member.issym() and relative:
                     os.symlink(member.linkname, target)
                 else:

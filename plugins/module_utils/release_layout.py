@@ -25,6 +25,7 @@ import shutil
 import stat
 import uuid
 
+from ansible_collections.blogops.release.plugins.module_utils.release_unpack import unpack_release
 from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer
 
 RELEASE_ID = re.compile(r'(?P<version>[0-9A-Za-z.+-]+)-(?P<hash>[0-9a-f]{8})', re.ASCII)
@@ -122,6 +123,24 @@ class ReleaseLayout:
             if not os.path.isdir(path):
                 os.makedirs(path, 0o755)
 
+    def unpack(self, archive, release_id, checksum=None):
+        """Make the uploaded ``archive`` the read-only release ``release_id``: unpacked under a partial name,
+        its checksum compared with ``checksum`` (``sha256:<hex>``), then renamed into place. Any failure
+        removes the partial directory, so the release appears complete or not at all."""
+        self.ensure_directories()
+        partial = self.new_partial_path(release_id)
+        os.mkdir(partial, 0o755)
+        try:
+            found = 'sha256:' + unpack_release(archive, partial, read_only=True)
+            if checksum and found != checksum:
+                raise ReleaseError('the unpacked files of release %s have checksum %s, expected %s: the source changed '
+                                   'during the upload or the transfer damaged it' % (release_id, found, checksum))
+            self.finish_release(partial, release_id)
+        except BaseException:
+            remove_tree(partial)
+            raise
+        return found
+
     def finish_release(self, partial, release_id):
         """Make a complete partial directory the release ``release_id``; False when it already existed."""
         final = self.release_path(release_id)
@@ -207,21 +226,6 @@ class ReleaseLayout:
         for release_id in old:
             remove_tree(self.release_path(release_id))
         return partial, old
-
-
-def make_read_only(root):
-    """Files 0444 (0555 when executable), directories 0555; symlinks untouched."""
-    for directory, dirnames, filenames in os.walk(root):
-        for name in filenames:
-            path = os.path.join(directory, name)
-            st = os.lstat(path)
-            if stat.S_ISREG(st.st_mode):
-                os.chmod(path, 0o555 if st.st_mode & stat.S_IXUSR else 0o444)
-        for name in dirnames:
-            path = os.path.join(directory, name)
-            if not os.path.islink(path):
-                os.chmod(path, 0o555)
-    os.chmod(root, 0o555)
 
 
 def remove_tree(path):

@@ -6,7 +6,9 @@
 
 Only regular files, directories and symlinks that stay inside the release are allowed, in
 both directions: an absolute name, a ``..`` component, a link leading outside, a hard link
-or a device is refused with the member's name, before anything is written. A link that leads
+or a device is refused with the member's name, before anything is written. Packing reads the
+tree by descriptors without following links (contained_tree), so it never reads a byte from
+outside the tree, and resolves every link through the others. On the host, a link that leads
 outside only through another link (``a -> ..`` inside ``d/``, then ``b -> d/a/..``) is caught
 once the tree is on disk, by resolving every link for real (check_tree_links), before the
 release gets its final name.
@@ -20,6 +22,8 @@ import os
 import posixpath
 import stat
 import tarfile
+
+from ansible_collections.blogops.release.plugins.module_utils import contained_tree
 
 
 class UnsafeArchive(ValueError):
@@ -64,31 +68,54 @@ def check_tree_links(root):
 
 
 def pack_tree(root, archive_path, compress=False):
-    """Write the tree under ``root`` into a tar archive, refusing what unpacking would refuse."""
-    check_tree_links(root)
+    """Write the tree under ``root`` into a tar archive, refusing what unpacking would refuse.
+
+    The tree is read by descriptors without following links (contained_tree): ``root`` itself must not be a
+    symlink, a file with a second name (hard link) or a special file is refused, and every symlink must resolve
+    inside ``root`` through the others. Links are checked once all are known; an archive refused then is only
+    a file the caller removes, and no byte from outside was read into it.
+    """
+    try:
+        root_fd = contained_tree.open_directory(root)
+    except OSError as e:
+        if os.path.islink(root):
+            raise UnsafeArchive('%s is a symlink; give the directory itself, so that nothing outside it is read' % root)
+        raise UnsafeArchive('%s cannot be opened as a directory: %s' % (root, e))
     options = dict(format=tarfile.PAX_FORMAT)
     if compress:
         # Level 1: most of gzip's saving on text for a fraction of its time.
         options['compresslevel'] = 1
-    with tarfile.open(archive_path, 'w:gz' if compress else 'w', **options) as tar:
-        for directory, dirnames, filenames in os.walk(root):
-            dirnames.sort()
-            for name in sorted(dirnames) + sorted(filenames):
-                path = os.path.join(directory, name)
-                relative = os.path.relpath(path, root).replace(os.sep, '/')
-                st = os.lstat(path)
-                if stat.S_ISLNK(st.st_mode):
-                    check_link(relative, os.readlink(path))
-                elif not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
-                    raise UnsafeArchive('%s is neither a file, a directory nor a symlink' % path)
-                info = tar.gettarinfo(path, relative)
-                info.uid = info.gid = 0
-                info.uname = info.gname = ''
-                if info.isreg():
-                    with open(path, 'rb') as f:
-                        tar.addfile(info, f)
-                else:
+    links = {}
+    try:
+        with tarfile.open(archive_path, 'w:gz' if compress else 'w', **options) as tar:
+            for entry in contained_tree.walk(root_fd):
+                problem = contained_tree.entry_problem(entry)
+                if problem:
+                    raise UnsafeArchive('%s is %s' % (entry.relative, problem))
+                info = tarfile.TarInfo(entry.relative)
+                info.mode = stat.S_IMODE(entry.st.st_mode)
+                info.mtime = int(entry.st.st_mtime)
+                if entry.kind == 'l':
+                    check_link(entry.relative, entry.target)
+                    links[entry.relative] = entry.target
+                    info.type, info.linkname = tarfile.SYMTYPE, entry.target
                     tar.addfile(info)
+                elif entry.kind == 'd':
+                    info.type = tarfile.DIRTYPE
+                    tar.addfile(info)
+                else:
+                    with contained_tree.open_file(entry) as f:
+                        info.size = os.fstat(f.fileno()).st_size
+                        tar.addfile(info, f)
+    except contained_tree.TreeError as e:
+        raise UnsafeArchive(str(e))
+    except OSError as e:
+        raise UnsafeArchive('cannot pack %s: %s' % (root, e))
+    finally:
+        os.close(root_fd)
+    escaping = contained_tree.escaping_links(links)
+    if escaping:
+        raise UnsafeArchive('symlink %s points to %s, which resolves outside the release' % escaping[0])
 
 
 def check_members(members):

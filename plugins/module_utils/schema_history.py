@@ -71,6 +71,25 @@ def current_versions(rows):
     return result
 
 
+def database_version_row(rows):
+    """The row of the database's schema version, for rows of any blog modules, oldest first: the newest
+    applied migration (by apply order) that no later undo took back, or None. Undo, repair and failed rows
+    are not versions the database is at."""
+    newest = None
+    for row in current_rows(rows):
+        if newest is None or row['id'] > newest['id']:
+            newest = row
+    return newest
+
+
+def current_rows(rows):
+    """Every row whose version is applied and not undone, of every blog module in ``rows`` (oldest first)."""
+    per_module = {}
+    for row in rows:
+        per_module.setdefault(row['module_name'], []).append(row)
+    return [applied for module_rows in per_module.values() for applied in applied_versions(module_rows).values()]
+
+
 def plan_record(rows, request):
     """Decide whether recording ``request`` adds a row; rows are the blog module's, oldest first.
 
@@ -150,7 +169,8 @@ def mark_schema_row_succeeded(cursor, schema, row_id, execution_ms):
 
 
 def fetch_newest_schema_row(cursor, schema):
-    """The newest schema_version row of the whole database, or None."""
-    cursor.execute('SELECT %s FROM %s ORDER BY id DESC LIMIT 1' % (', '.join(COLUMNS), table(schema, 'schema_version')))
-    row = cursor.fetchone()
-    return plain(row) if row else None
+    """The row of the database's schema version (database_version_row), or None.
+
+    Not simply the newest row: after undo scripts ran, the newest row is an undo of a version that is
+    no longer applied."""
+    return database_version_row(fetch_schema_rows(cursor, schema))

@@ -31,6 +31,26 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
+def directory_line(relative):
+    return 'd %s' % json.dumps(relative)
+
+
+def symlink_line(relative, target):
+    return 'l %s %s' % (json.dumps(relative), json.dumps(target))
+
+
+def file_line(relative, executable, digest):
+    return 'f %s %s %s' % (json.dumps(relative), 'x' if executable else '-', digest)
+
+
+def manifest_sha256(lines):
+    """sha256 of manifest lines already sorted by path, as tree_sha256 computes it."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode('utf-8', 'surrogateescape') + b'\n')
+    return digest.hexdigest()
+
+
 def tree_manifest(root, workers=1):
     """Manifest lines of the tree under ``root`` (not including root itself), sorted by path.
 
@@ -45,29 +65,25 @@ def tree_manifest(root, workers=1):
             path = os.path.join(directory, name)
             relative = os.path.relpath(path, root).replace(os.sep, '/')
             st = os.lstat(path)
-            quoted = json.dumps(relative)
             if stat.S_ISLNK(st.st_mode):
-                entries.append((relative, 'l %s %s' % (quoted, json.dumps(os.readlink(path)))))
+                entries.append((relative, symlink_line(relative, os.readlink(path))))
             elif stat.S_ISDIR(st.st_mode):
-                entries.append((relative, 'd %s' % quoted))
+                entries.append((relative, directory_line(relative)))
             elif stat.S_ISREG(st.st_mode):
-                executable = 'x' if st.st_mode & stat.S_IXUSR else '-'
-                files.append((relative, 'f %s %s ' % (quoted, executable), path))
+                files.append((relative, bool(st.st_mode & stat.S_IXUSR), path))
             else:
                 raise ValueError('%s is neither a file, a directory nor a symlink' % path)
     if workers > 1 and len(files) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            digests = list(pool.map(file_sha256, [path for _relative, _head, path in files]))
+            digests = list(pool.map(file_sha256, [path for _relative, _executable, path in files]))
     else:
-        digests = [file_sha256(path) for _relative, _head, path in files]
-    entries.extend((relative, head + digest) for (relative, head, _path), digest in zip(files, digests))
+        digests = [file_sha256(path) for _relative, _executable, path in files]
+    entries.extend((relative, file_line(relative, executable, digest))
+                   for (relative, executable, _path), digest in zip(files, digests))
     # os.walk does not descend into symlinked directories, which are listed as links above.
     return [line for _relative, line in sorted(entries)]
 
 
 def tree_sha256(root, workers=1):
     """sha256 of the manifest of ``root``: equal trees, equal checksums."""
-    digest = hashlib.sha256()
-    for line in tree_manifest(root, workers):
-        digest.update(line.encode('utf-8', 'surrogateescape') + b'\n')
-    return digest.hexdigest()
+    return manifest_sha256(tree_manifest(root, workers))

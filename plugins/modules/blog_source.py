@@ -20,6 +20,14 @@ description:
     C(environment) (names of environment variables the app hosts must set). Unknown keys and wrong types are errors.
   - When C(module.yml) has no version, it comes from git, the tag C(<module_name>/v<semver>) or C(v<semver>) that
     C(git describe) finds; commits after the tag add build metadata, as in C(1.4.0+3.gab12cd3).
+  - Nothing outside C(<src>/modules/<module_name>) is read. A symlink at C(modules), C(modules/<module_name>),
+    C(files), C(migrations) or C(module.yml), a symlink inside C(files/) or C(migrations/) that resolves outside
+    them, a hard link (a file with more than one name) and a device, FIFO or socket are refused. The tree is read
+    by directory descriptors without following links, so a link swapped in while it is read is not followed either.
+  - C(module.yml) is read with limits, at most 64 KiB, no YAML anchors, aliases or merge keys, no duplicate keys,
+    nesting at most 8 levels, versions of at most 100 characters.
+  - Every problem is reported at once, in RV(problems), each naming its path under O(src) and, for C(module.yml),
+    the line or key; values are quoted by a short prefix only.
 options:
   src:
     description:
@@ -68,6 +76,18 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+problems:
+  description: Every problem of the source, each naming its path under O(src); the failure's message lists them too.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["modules/comments/files/static/passwd: a symlink to /etc/passwd, which leads outside files/"]
+migrations_path:
+  description:
+    - On failure, the C(migrations/) directory when it was found safe to read despite the other problems (so that
+      its scripts can be validated in the same run), else null.
+  returned: failure
+  type: str
 module:
   description: The blog module as read from the source.
   returned: success

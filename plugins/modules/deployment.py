@@ -17,16 +17,20 @@ description:
     can exist per blog module, so the row is the deploy's lock; starting a second deploy fails naming the first
     (who, when, how far it got, from which controller).
   - The row records which run owns it, the controller host, the pid of its C(ansible-playbook) process and a token
-    of that process (boot id and start time), so that a later run can tell whether the run is dead. The action
-    plugin fills them in on the controller.
+    of that process (boot id, pid namespace and start time). The action plugin fills them in on the controller.
   - V(progress) records how far an open deploy got (O(note)), its pre-deploy backup (O(backup)) and the state to
     return to (O(checkpoint)), and renews the row's heartbeat, so that a later run can tell what a killed run left
-    behind.
+    behind, and whether that run is dead. Without O(note), O(backup) and O(checkpoint) it only renews the heartbeat.
   - V(finished) closes the row as C(deployed), C(failed) or C(rolled_back).
-  - V(query) returns the deploys in progress, each with C(run_state), whether the run that owns it is C(alive),
-    C(dead) or C(unknown) as seen from this controller, and C(run_reason).
-  - V(takeover) makes this run the owner of an open row whose run is dead, if O(owner) still owns it, which is a
-    compare-and-set, so that of two runs recovering the same row only one goes on.
+  - V(query) returns the deploys in progress, each with the database sessions working for it (C(sessions), from
+    C(pg_stat_activity)), C(run_state) and C(run_reason). C(run_state) is C(dead) when no such session is open and
+    the heartbeat is older than O(stale_after); C(alive) when the run's C(ansible-playbook) process runs in this
+    controller's kernel boot and pid namespace (whatever its host name); C(dead) at once when that process is gone
+    and no session of it is open; C(unknown) otherwise (ask again; an open session or a young heartbeat may be a
+    live run on another controller). The controller's host name decides nothing.
+  - V(takeover) makes this run the owner of an open row whose run is dead, if O(owner) still owns it and its
+    heartbeat did not move since, which is a compare-and-set, so that of two runs recovering the same row only one
+    goes on, and none takes over a run that was alive after all.
 options:
   module_name:
     description:
@@ -77,10 +81,12 @@ options:
     type: dict
   stale_after:
     description:
-      - With O(state=query), a lease in seconds, where V(0) means none. A row whose heartbeat is older is reported
-        C(dead) whatever controller owns it. Use it only where no step of a deploy can run longer than that.
+      - With O(state=query), the lease in seconds; V(0) means the default, 300. A row with no database session of its
+        run open and a heartbeat older than this is reported C(dead), whatever controller owns it. The heartbeat is
+        renewed by every step of a deploy; backups and migrations keep a session open. Raise it above the longest
+        upload of a release to every app host, or the longest batch of the switch, if those take longer.
     type: int
-    default: 0
+    default: 300
   controller:
     description:
       - The controller host of the run. Set by the action plugin; give it only to record a run by hand.
@@ -195,8 +201,11 @@ in_progress:
       status: deploying
       controller: ctl1.example.com
       controller_pid: 4242
+      heartbeat_age_s: 412
+      sessions: []
       run_state: dead
-      run_reason: its ansible-playbook process (pid 4242) on ctl1.example.com is gone
+      run_reason: "no database session of it is open and its last heartbeat is 412 s old, more than the 300 s lease
+        (its run was ansible-playbook process (pid 4242) on ctl1.example.com)"
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -209,6 +218,7 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
+from ansible_collections.blogops.release.plugins.module_utils.controller_run import DEFAULT_LEASE
 from ansible_collections.blogops.release.plugins.module_utils.deploy_history import (
     RUN_FIELDS,
     DeployConflict,
@@ -227,7 +237,8 @@ def run(module, cursor, schema):
     state = params['state']
     run = dict((field, params[field]) for field in RUN_FIELDS)
     if state == 'query':
-        rows = deploys_in_progress(cursor, schema, params['module_name']) if tracking_tables_exist(cursor, schema) else []
+        rows = deploys_in_progress(cursor, schema, params['module_name'], with_sessions=True) \
+            if tracking_tables_exist(cursor, schema) else []
         return dict(changed=False, in_progress=rows)
     if state == 'started':
         if not module.check_mode:
@@ -268,7 +279,7 @@ def main():
             actor=dict(type='str'),
             checkpoint=dict(type='dict'),
             owner=dict(type='dict'),
-            stale_after=dict(type='int', default=0),
+            stale_after=dict(type='int', default=DEFAULT_LEASE),
             controller=dict(type='str'),
             controller_pid=dict(type='int'),
             controller_token=dict(type='str', no_log=False),

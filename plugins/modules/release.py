@@ -15,9 +15,11 @@ version_added: 0.1.0
 description:
   - Manages C(<release_root>/<module_name>/releases/<version>-<hash8>/) (complete, read-only releases),
     C(current) and C(previous) (symlinks to the live release and the rollback target) and C(shared/).
-  - V(present) ships the files of O(src) from the controller in one archive transfer, unpacks them under a
-    C(.partial) name, checks their checksum and renames the directory into place. The same content again changes
-    nothing and transfers nothing. Needs no rsync on either side and works under C(become).
+  - V(present) ships the files of O(src) from the controller in one archive transfer, unpacks them in one pass under a
+    C(.partial) name (files created read-only, C(0444), or C(0555) when the owner may execute them; directories
+    C(0555) once filled), checks the checksum of the content as written against the controller's and renames the
+    directory into place; a failure removes the partial directory. The same content again changes nothing and
+    transfers nothing. Needs no rsync on either side and works under C(become).
   - V(active) switches C(current) by renaming a new symlink over it; the release it pointed to becomes C(previous).
   - V(absent) removes one release, never the live one nor the rollback target.
   - V(restore) sets C(current) and C(previous) back to O(current_release) and O(previous_release), as recorded
@@ -201,7 +203,6 @@ removed:
   elements: str
 '''
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -210,10 +211,8 @@ from ansible_collections.blogops.release.plugins.module_utils.release_layout imp
     ReleaseError,
     ReleaseLayout,
     check_release_id,
-    make_read_only,
-    remove_tree,
 )
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive
 from ansible_collections.blogops.release.plugins.module_utils.semver import SemVer
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 
@@ -247,21 +246,7 @@ def upload(module, layout, release_id):
     if module.check_mode:
         result['release'] = dict(layout.describe(release_id), present=True)
         return result
-    expected = module.params['checksum']
-    layout.ensure_directories()
-    partial = layout.new_partial_path(release_id)
-    os.mkdir(partial, 0o755)
-    try:
-        unpack_archive(module.params['archive'], partial)
-        found = 'sha256:' + tree_sha256(partial)
-        if expected and found != expected:
-            raise ReleaseError('the unpacked files of release %s have checksum %s, expected %s: the source changed '
-                               'during the upload or the transfer damaged it' % (release_id, found, expected))
-        make_read_only(partial)
-        layout.finish_release(partial, release_id)
-    except BaseException:
-        remove_tree(partial)
-        raise
+    layout.unpack(module.params['archive'], release_id, module.params['checksum'])
     result['release'] = layout.describe(release_id)
     return result
 

@@ -15,7 +15,8 @@ version_added: 0.1.0
 description:
   - The current schema version of a blog module is the highest version among its successful C(migrate) and
     C(baseline) rows that no later C(undo) row took back.
-  - The schema version of the whole database is the newest C(schema_version) row.
+  - The schema version of the whole database is the newest applied migration that no later C(undo) row took back:
+    the C(migrate) or C(baseline) row with the highest C(id) among the versions in effect, whatever blog module.
   - Never writes. A database without tracking tables reads as one where nothing is applied yet.
 options:
   module_name:
@@ -84,7 +85,8 @@ failures:
   type: dict
   sample: {"comments": [{"version": "1.2", "script": "V1.2__index_concurrently.sql", "success": false}]}
 database:
-  description: The newest C(schema_version) row of the database, or null when there is none.
+  description: The row of the database's schema version (the newest applied migration not undone), or null when
+    none is applied.
   returned: always
   type: dict
   sample:

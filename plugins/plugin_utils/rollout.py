@@ -58,9 +58,17 @@ def describe_host_failure(host, failure):
     return 'on %s: %s' % (host, failure['msg'])
 
 
+def clause(text):
+    """``text`` as a clause of a sentence joined with '; ': without its closing full stop (an ellipsis stays)."""
+    text = str(text).rstrip()
+    if text.endswith('.') and not text.endswith('..'):
+        return text[:-1]
+    return text
+
+
 def deploy_failure(module, version, step, failed):
     """The report of a failed step: 'deploy of comments 1.4.0 failed at upload on blog-app-2: <cause>'."""
-    places = '; '.join(f['text'] if isinstance(f, dict) else str(f) for f in failed) or 'on an unknown host: unknown cause'
+    places = '; '.join(clause(f['text'] if isinstance(f, dict) else f) for f in failed) or 'on an unknown host: unknown cause'
     return 'deploy of %s %s failed at %s %s' % (module, version, step, places)
 
 
@@ -107,6 +115,8 @@ def host_outcomes(deploy_outcome, hosts):
             outcome = 'failed'
         elif deploy_outcome == 'deployed':
             outcome = 'deployed' if rollout == 'switched' else 'not_switched'
+        elif deploy_outcome == 'would_deploy':
+            outcome = 'would_deploy'
         elif deploy_outcome == 'halted':
             outcome = 'switched' if rollout == 'switched' else 'not_switched'
         elif deploy_outcome == 'rolled_back':
@@ -125,6 +135,11 @@ def _listed(hosts):
     return ', '.join(hosts) or 'no host'
 
 
+def _agree(hosts, singular, plural):
+    """The verb phrase that agrees with the list of hosts: 'keeps its release' / 'keep their release'."""
+    return singular if len(hosts) == 1 else plural
+
+
 def deploy_report(host_outcomes, outcome, failure='', host_failures=None, recorded_version=None, rollback_failure=''):
     """The one message of a deploy: what failed, what was done about it, and what is left to do.
 
@@ -133,24 +148,26 @@ def deploy_report(host_outcomes, outcome, failure='', host_failures=None, record
     """
     host_failures = host_failures or {}
     unreachable = _hosts(host_outcomes, 'unreachable')
-    if outcome in ('deployed', 'unchanged'):
-        parts = [outcome]
+    if outcome in ('deployed', 'unchanged', 'would_deploy'):
+        parts = ['would deploy (check mode: nothing was changed)' if outcome == 'would_deploy' else outcome]
         failed = _hosts(host_outcomes, 'failed', 'unreachable')
         if failed:
-            parts.append('except on %s, which stay on their release: %s'
-                         % (_listed(failed), '; '.join(host_failures.get(h, 'on %s: unknown cause' % h) for h in failed)))
+            parts.append('except on %s, %s: %s'
+                         % (_listed(failed), _agree(failed, 'which stays on its release', 'which stay on their release'),
+                            '; '.join(clause(host_failures.get(h, 'on %s: unknown cause' % h)) for h in failed)))
     else:
-        parts = [failure or 'the deploy failed']
+        parts = [clause(failure or 'the deploy failed')]
         if rollback_failure:
             parts.append('THE ROLLBACK FAILED TOO, %s; check the hosts and the database by hand' % rollback_failure)
         elif outcome == 'rolled_back':
             parts.append('everything was rolled back' + (' except on %s' % _listed(unreachable) if unreachable else ''))
         elif outcome == 'halted':
-            parts.append('the rollout halted: the new release is live on %s; %s keep their release; the database stays '
+            kept = _hosts(host_outcomes, 'failed', 'not_switched')
+            parts.append('the rollout halted: the new release is live on %s; %s %s; the database stays '
                          'migrated and module_version still records %s: re-run the deploy to finish it, or run the '
                          'rollback playbook to undo it'
-                         % (_listed(_hosts(host_outcomes, 'switched')), _listed(_hosts(host_outcomes, 'failed', 'not_switched')),
-                            recorded_version or 'no version'))
+                         % (_listed(_hosts(host_outcomes, 'switched')), _listed(kept),
+                            _agree(kept, 'keeps its release', 'keep their release'), recorded_version or 'no version'))
     if unreachable:
         parts.append('%s could not be reached: when %s back, check %s and re-run the deploy'
                      % (_listed(unreachable), 'it is' if len(unreachable) == 1 else 'they are',

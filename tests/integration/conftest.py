@@ -159,11 +159,12 @@ def deployed(blog, deployed_template, pg_server):
 # Secrets: with BLOGOPS_TEST_PASSWORD set (scripts/test sets it), the suite's server has that password, and after
 # every test each file the test left (playbook output, captured results and stats, backups, sidecars, logs) is read
 # and must not contain it. The extra-vars files (and the docs examples' overrides) are the operator's input, where
-# the password is given on purpose. Ansible's own remote temporary directories (ansible-tmp-*: the module payload
-# with its arguments, and a module's passfile) exist while a module runs and are removed when it ends; only a run
-# killed with SIGKILL leaves one behind, mode 0700 under the remote temp directory. The scan skips them.
+# the password is given on purpose (an AWX job's env/extravars too: harness/awx_job.py). Ansible's own remote
+# temporary directories (ansible-tmp-*: the module payload with its arguments, and a module's passfile) exist while a
+# module runs and are removed when it ends; only a run killed with SIGKILL leaves one behind, mode 0700 under the
+# remote temp directory. The scan skips them.
 
-INPUT_FILES = ('extra-vars-', '.test-overrides')
+INPUT_FILES = ('extra-vars-', '.test-overrides', 'extravars')
 IN_FLIGHT_DIRS = ('ansible-tmp-',)
 
 

@@ -17,6 +17,7 @@ import subprocess
 import yaml
 
 from ansible_collections.blogops.release.plugins.plugin_utils.blog_source import read_blog_module
+from ansible_collections.blogops.release.plugins.plugin_utils.status_report import build_report
 from harness.playbook import CONNECTION_DEFAULTS, LOCAL_INVENTORY, ROOT, VENV_BIN, ansible_env
 
 
@@ -41,6 +42,7 @@ class Page:
                            ansible_python_interpreter=os.path.join(VENV_BIN, 'python')), f)
         os.chmod(self.overrides, 0o600)
         self.count = 0
+        self.data = DataChecks()
 
     def inventory(self):
         path = os.path.join(self.project, 'inventory.yml')
@@ -100,7 +102,7 @@ class Page:
                 self.run([os.path.join(VENV_BIN, 'ansible-playbook')] + argv[1:] + ['-e', '@' + self.overrides],
                          '%s: %s' % (where, command))
         elif kind == 'data':
-            check_data(where, argument, code)
+            self.data.check(where, argument, code, os.path.join(self.project, '.ee-%d' % line))
         elif kind == 'ci':
             with open(os.path.join(ROOT, '.ci', 'run')) as f:
                 ci = f.read()
@@ -109,14 +111,9 @@ class Page:
                 assert re.search(r'(^|\s)%s(\s|$)' % re.escape(program), ci, re.M), '.ci/run does not run %s' % program
 
 
-def published_summary_keys():
-    """The keys of the blogops_release summary that the deploy role hands to set_stats."""
-    with open(os.path.join(ROOT, 'roles', 'deploy', 'tasks', 'finish.yml')) as f:
-        tasks = yaml.safe_load(f)
-    found = [t['ansible.builtin.set_stats']['data']['blogops_release'] for t in walk_tasks(tasks)
-             if 'ansible.builtin.set_stats' in t]
-    assert len(found) == 1, 'one set_stats of blogops_release in roles/deploy/tasks/finish.yml'
-    return set(found[0])
+PLAYBOOKS = ('deploy', 'rollback', 'backup', 'restore', 'status')
+SURVEY_TYPES = ('text', 'textarea', 'password', 'integer', 'float', 'multiplechoice', 'multiselect')
+NAME = re.compile(r'\b[a-z_][a-z0-9_]*\b')
 
 
 def walk_tasks(tasks):
@@ -126,29 +123,134 @@ def walk_tasks(tasks):
             yield from walk_tasks(task.get(key))
 
 
-def deploy_variables():
-    """Every variable name the deploy playbook and the roles mention."""
-    names = set()
-    for pattern in ('playbooks/*.yml', 'roles/*/defaults/main.yml', 'roles/*/tasks/*.yml'):
-        for path in glob.glob(os.path.join(ROOT, pattern)):
-            with open(path) as f:
-                names.update(re.findall(r'\b[a-z_][a-z0-9_]*\b', f.read()))
-    return names
+def strings(value):
+    """Every key and string of a YAML document: what the code says, without its comments."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+    elif isinstance(value, str):
+        yield value
 
 
-def check_data(where, argument, code):
-    """Configuration for another system (AWX, ansible-builder): it parses, and what it names exists here.
+def load(relative):
+    with open(os.path.join(ROOT, relative)) as f:
+        return yaml.safe_load(f)
 
-    ``data survey``: an AWX survey whose every variable the deploy playbook reads;
-    ``data artifact``: the deploy's set_stats summary, with exactly the keys the deploy role publishes;
-    ``data``: YAML or JSON that parses.
-    """
-    value = yaml.safe_load(code)
-    assert value, '%s: empty' % where
-    if argument == 'survey':
-        unknown = [q['variable'] for q in value['spec'] if q['variable'] not in deploy_variables()]
-        assert unknown == [], '%s: survey variables the deploy does not read: %s' % (where, unknown)
-    elif argument == 'artifact':
-        assert set(value['blogops_release']) == published_summary_keys(), where
-    else:
-        assert argument == '', '%s: unknown data kind %s' % (where, argument)
+
+def playbook_files(playbook):
+    """The playbook and the task files of the collection's roles it runs."""
+    relative = os.path.join('playbooks', playbook + '.yml')
+    roles = set(re.findall(r'blogops\.release\.(\w+)', ' '.join(strings(load(relative)))))
+    files = [relative]
+    for role in sorted(roles):
+        files += sorted(os.path.relpath(path, ROOT) for path in glob.glob(os.path.join(ROOT, 'roles', role, 'tasks', '*.yml')))
+    return files
+
+
+def playbook_variables(playbook):
+    """Every name the playbook's code mentions (comments left out): the extra vars it reads are among them."""
+    return set(NAME.findall(' '.join(strings(load(os.path.join('playbooks', playbook + '.yml'))))))
+
+
+def published_artifacts(playbook):
+    """{artifact: set of its keys} of every set_stats that the playbook (or a role it runs) publishes."""
+    found = {}
+    for relative in playbook_files(playbook):
+        document = load(relative) or []
+        plays = document if relative.startswith('playbooks') else [dict(tasks=document)]
+        for play in plays:
+            for section in ('pre_tasks', 'tasks', 'post_tasks', 'handlers'):
+                for task in walk_tasks(play.get(section)):
+                    stats = task.get('ansible.builtin.set_stats')
+                    for name, value in ((stats or {}).get('data') or {}).items():
+                        assert name not in found, '%s publishes %s twice' % (playbook, name)
+                        found[name] = set(value)
+    return found
+
+
+class DataChecks:
+    """What the ``data`` examples of one page showed so far: the surveys of the job templates, the artifacts."""
+
+    def __init__(self):
+        self.surveys = {}
+        self.artifacts = set()
+
+    def check(self, where, argument, code, workdir):
+        """Configuration for another system (AWX, ansible-builder): it parses, and what it names exists here.
+
+        ``data survey PLAYBOOK``: the survey of the job template of playbooks/PLAYBOOK.yml: it asks only for what
+        that playbook reads; ``data survey workflow``: a workflow's survey, whose answers reach every node: each
+        playbook that reads one of its variables asks it with the same question in its own template;
+        ``data artifact PLAYBOOK``: what the playbook publishes with set_stats, with exactly its keys;
+        ``data ee``: an ansible-builder definition, from which ``ansible-builder create`` makes a build context;
+        ``data``: YAML or JSON that parses.
+        """
+        value = yaml.safe_load(code)
+        assert value, '%s: empty' % where
+        kind, _space, name = argument.partition(' ')
+        if kind == 'survey':
+            self.check_survey(where, name, value)
+        elif kind == 'artifact':
+            assert name in PLAYBOOKS, '%s: artifact of an unknown playbook %r' % (where, name)
+            published = published_artifacts(name)
+            assert list(value) == list(published), '%s: %s publishes %s' % (where, name, sorted(published))
+            for artifact, keys in published.items():
+                assert set(value[artifact]) == keys, '%s: %s has the keys %s' % (where, artifact, sorted(keys))
+            if name == 'status':
+                report = set(build_report({}, {}, [], {}, None, []))
+                assert set(value['blogops_release_status']['report']) == report, '%s: the report has %s' % (where, sorted(report))
+            self.artifacts.add(name)
+        elif kind == 'ee':
+            check_ee_definition(where, code, workdir)
+        else:
+            assert argument == '', '%s: unknown data kind %s' % (where, argument)
+
+    def check_survey(self, where, name, survey):
+        assert set(survey) >= {'name', 'description', 'spec'}, '%s: a survey has a name, a description and a spec' % where
+        for question in survey['spec']:
+            assert question['type'] in SURVEY_TYPES, '%s: %s has an unknown type' % (where, question['variable'])
+            assert question.get('question_name') and 'required' in question, '%s: %s' % (where, question)
+            if question['type'] == 'multiplechoice':
+                assert question.get('default', '') in question['choices'] + [''], '%s: %s' % (where, question)
+        asked = dict((q['variable'], q) for q in survey['spec'])
+        assert len(asked) == len(survey['spec']), '%s: a variable asked twice' % where
+        if name == 'workflow':
+            for variable, question in asked.items():
+                readers = [p for p in PLAYBOOKS if variable in playbook_variables(p)]
+                assert readers, '%s: no playbook reads %s' % (where, variable)
+                for playbook in readers:
+                    own = self.surveys.get(playbook, {}).get(variable)
+                    assert own and own['question_name'] == question['question_name'], (
+                        "%s: the workflow's answer to %s reaches the %s node, whose template asks %s"
+                        % (where, variable, playbook, repr(own['question_name']) if own else 'nothing of the kind'))
+            return
+        assert name in PLAYBOOKS, '%s: survey of an unknown playbook %r' % (where, name)
+        unknown = sorted(set(asked) - playbook_variables(name))
+        assert unknown == [], '%s: survey variables that %s does not read: %s' % (where, name, unknown)
+        for other in self.surveys.values():
+            for variable in set(other) & set(asked):
+                assert other[variable]['type'] == asked[variable]['type'], '%s: %s changes type' % (where, variable)
+        self.surveys[name] = asked
+
+    def finish(self, where):
+        """A page that shows job templates shows every playbook's survey and artifact."""
+        if self.surveys or self.artifacts:
+            assert sorted(self.surveys) == sorted(PLAYBOOKS), '%s: surveys shown: %s' % (where, sorted(self.surveys))
+            assert sorted(self.artifacts) == sorted(PLAYBOOKS), '%s: artifacts shown: %s' % (where, sorted(self.artifacts))
+
+
+def check_ee_definition(where, code, workdir):
+    """ansible-builder accepts the definition as it is (no deprecated schema) and makes a build context of it."""
+    os.makedirs(workdir, exist_ok=True)
+    definition = os.path.join(workdir, 'execution-environment.yml')
+    with open(definition, 'w') as f:
+        f.write(code)
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-builder'), 'create', '--file', definition,
+                           '--context', os.path.join(workdir, 'context')], cwd=workdir, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert proc.returncode == 0, '%s: ansible-builder create failed:\n%s' % (where, proc.stdout)
+    assert 'DEPRECATION' not in proc.stdout, '%s: %s' % (where, proc.stdout)

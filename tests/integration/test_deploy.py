@@ -10,6 +10,7 @@ import glob
 import os
 import subprocess
 
+from ansible_collections.blogops.release.plugins.module_utils.controller_run import this_run
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 
 
@@ -223,8 +224,12 @@ def test_failed_record_sets_the_row_back(deployed):
 
 
 def test_a_second_deploy_of_the_same_blog_module_is_refused_while_one_runs(deployed):
+    # The deploy in progress belongs to a live process of this machine: this test's.
+    run = this_run(os.getpid())
     deployed.db.execute("INSERT INTO module_version_history (module_name, from_version, to_version, status, actor, "
-                        "message) VALUES ('comments', '1.0.0', '1.1.0', 'deploying', 'someone', 'step: migrate')")
+                        "message, controller, controller_pid, controller_token, heartbeat_at) VALUES ('comments', "
+                        "'1.0.0', '1.1.0', 'deploying', 'someone', 'step: migrate', %s, %s, %s, now())",
+                        (run['controller'], run['controller_pid'], run['controller_token']))
     deployed.overlay('comments-1.1.0')
     before = deployed.snapshot()
     run = deployed.deploy('comments', '1.1.0')

@@ -12,8 +12,10 @@ An HTML comment on the line before a block says how it runs:
     <!-- example: file PATH -->      a file of the page's project directory (inventory.yml, group_vars/...)
     <!-- example: manifest NAME -->  a module.yml, read as the deploy reads it
     <!-- example: ci -->             commands that .ci/run runs
-    <!-- example: data [KIND] -->    configuration for AWX or ansible-builder: it parses; a survey's variables
-                                     are the deploy's, an artifact has the keys the deploy publishes
+    <!-- example: data [KIND] -->    configuration for AWX or ansible-builder: it parses; `survey PLAYBOOK`:
+                                     asks only for what the playbook reads; `survey workflow`: each node's
+                                     playbook asks the same; `artifact PLAYBOOK`: the keys it publishes;
+                                     `ee`: ansible-builder create accepts it
 
 A page's examples run in order in one project directory with the sample blog checked out at
 /srv/checkout/blog. Every ansible-playbook process runs in a private mount namespace where /srv and
@@ -74,3 +76,4 @@ def test_examples_of_the_page_run(page, tmp_path, pg_server):
     runner = Page(page, tmp_path, pg_server)
     for line, kind, argument, code in blocks_of(page):
         runner.example(line, kind, argument, code)
+    runner.data.finish(os.path.relpath(page, ROOT))

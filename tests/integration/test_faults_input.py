@@ -8,6 +8,8 @@ play (no deploy needed); those only the deploy chain can see run one deploy each
 import io
 import json
 import os
+import shutil
+import stat
 import tarfile
 
 import pytest
@@ -249,3 +251,123 @@ def test_release_links_and_archives_that_lead_outside_are_refused(ansible, tmp_p
                    os.listdir(releases) if os.path.isdir(releases) else None)
     links.outcome('refused before shipping: "symlink static/passwd points to /etc/passwd, outside the release"')
     archives.outcome('every crafted archive refused by module_restore and by the upload; nothing written')
+
+
+# --- the source is read only inside modules/<name> (issue 12) ------------------------------------------------------
+
+MARKER = 'OUTSIDE-MARKER-7f3a'
+
+
+def secret_dir(tmp_path, name='outside-source'):
+    """A directory outside the source with a private (0600) file and a migration holding MARKER."""
+    path = tmp_path / name
+    (path / 'static').mkdir(parents=True)
+    for relative, content in (('secret.txt', MARKER + ' private\n'), ('static/comments.js', MARKER + '\n'),
+                              ('steal.sql', "SELECT '%s';\n" % MARKER)):
+        (path / relative).write_text(content)
+        os.chmod(str(path / relative), 0o600)
+    return path
+
+
+def check_refused_at_preflight(case, run, before, after, expected):
+    """Refused at preflight naming ``expected``, before the history row and the backup, nothing outside read."""
+    message = operator_message(run)
+    case.check('refused at preflight naming the problem', not run.ok and 'failed at preflight' in message
+               and expected in message, message[:3000])
+    case.check('no byte of the outside files in the output, the results or the history',
+               MARKER not in run.output and MARKER not in repr(run.results)
+               and MARKER not in repr(after['tracking']['history']))
+    case.equal('no backup written', sorted(after['backups']['complete']), sorted(before['backups']['complete']))
+    check_nothing_lost(case, before, after, history_added=0)
+    return message
+
+
+@pytest.mark.parametrize('link', ['files', 'module'])
+def test_a_symlink_at_files_or_above_is_refused_at_preflight(deployed, tmp_path, fault_case, link):
+    outside_dir = secret_dir(tmp_path)
+    module = os.path.join(deployed.source, 'modules', 'comments')
+    if link == 'files':
+        case = fault_case.case('symlink at files/', 'modules/comments/files -> a directory outside with 0600 files')
+        shutil.rmtree(os.path.join(module, 'files'))
+        os.symlink(str(outside_dir), os.path.join(module, 'files'))
+        expected = 'modules/comments/files is a symlink'
+    else:
+        case = fault_case.case('symlink above files/', 'modules/comments -> a copy outside with 0600 files')
+        copy = tmp_path / 'outside-module'
+        shutil.copytree(module, str(copy))
+        shutil.copytree(str(outside_dir), str(copy / 'files'), dirs_exist_ok=True)
+        shutil.rmtree(module)
+        os.symlink(str(copy), module)
+        expected = 'modules/comments is a symlink'
+    before = deployed.state()
+    run = deployed.deploy('comments', '1.0.0')
+    check_refused_at_preflight(case, run, before, deployed.state(), expected)
+    case.check('the outside files are still 0600 and nowhere in a release', all(
+        stat.S_IMODE(os.stat(os.path.join(d, n)).st_mode) == 0o600 for d, _s, ns in os.walk(str(outside_dir))
+        for n in ns) and not any(MARKER.encode() in open(os.path.join(d, n), 'rb').read()
+                                 for d, _s, ns in os.walk(deployed.release_root) for n in ns
+                                 if os.path.isfile(os.path.join(d, n))))
+    case.outcome('refused at preflight: "%s ..."; nothing read from it, no history row, no backup' % expected)
+
+
+def test_links_hard_links_and_a_long_version_are_all_refused_at_preflight(deployed, tmp_path, fault_case):
+    link_out = fault_case.case('symlink in files/ out of the source', 'files/static/passwd -> a 0600 file outside')
+    hard_out = fault_case.case('hard link to a file outside', 'files/static/copy.txt: a hard link of a 0600 file '
+                                                              'outside the source')
+    hard_in = fault_case.case('hard link inside files/', 'files/static/again.js: a second name of comments.js')
+    migration = fault_case.case('migration symlinked outside', 'migrations/V1.1__steal.sql -> a script outside')
+    long_version = fault_case.case('10,006-character version', 'module.yml: version 1.0.1-aaa... (10,006 characters)')
+    duplicate = fault_case.case('duplicate key in module.yml', 'module.yml: description twice (the last one won silently)')
+    together = fault_case.case('every source problem at once', 'the six faults above in one source')
+    outside_dir = secret_dir(tmp_path)
+    files = os.path.join(deployed.source, 'modules', 'comments', 'files')
+    migrations = os.path.join(deployed.source, 'modules', 'comments', 'migrations')
+    os.symlink(str(outside_dir / 'secret.txt'), os.path.join(files, 'static', 'passwd'))
+    os.link(str(outside_dir / 'static' / 'comments.js'), os.path.join(files, 'static', 'copy.txt'))
+    os.link(os.path.join(files, 'static', 'comments.js'), os.path.join(files, 'static', 'again.js'))
+    os.symlink(str(outside_dir / 'steal.sql'), os.path.join(migrations, 'V1.1__steal.sql'))
+    version = '1.0.1-' + 'a' * 10000
+    deployed.write('comments', {'module.yml': 'name: comments\nversion: %s\ndescription: one\nrequires: {core: ">=1.0,<2"}\n'
+                                              'description: two\n' % version})
+    before = deployed.state()
+    run = deployed.deploy('comments')
+    after = deployed.state()
+    expected = {
+        link_out: 'modules/comments/files/static/passwd: a symlink to %s, which leads outside files/'
+                  % (outside_dir / 'secret.txt'),
+        hard_out: 'modules/comments/files/static/copy.txt: a hard link',
+        hard_in: 'modules/comments/files/static/again.js: a hard link',
+        migration: 'modules/comments/migrations/V1.1__steal.sql: a symlink to %s, which leads outside migrations/'
+                   % (outside_dir / 'steal.sql'),
+        long_version: "modules/comments/module.yml: version '1.0.1-aaaaaaaaaaaaaaaaaa'... (10006 characters)",
+        duplicate: "modules/comments/module.yml line 5: duplicate key 'description' (first at line 3)",
+    }
+    for case, text in expected.items():
+        message = check_refused_at_preflight(case, run, before, after, text)
+    together.check('one preflight message lists all six', all(text in message for text in expected.values())
+                   and len(message) < 4000, message[:5000])
+    together.check('the files are still there, unchanged', os.stat(str(outside_dir / 'steal.sql')).st_nlink == 1
+                   and os.path.islink(os.path.join(files, 'static', 'passwd')))
+    for case, text in expected.items():
+        case.outcome('refused at preflight with the others: "%s..."' % text.replace(str(tmp_path), '...')[:110])
+    together.outcome('one preflight failure listing the six problems; no history row, no backup, nothing shipped')
+
+
+def test_a_yaml_alias_bomb_in_module_yml_is_refused_at_once(deployed, fault_case):
+    case = fault_case.case('YAML alias bomb', 'module.yml: description: a 6-level alias bomb (10^6 strings)')
+    levels = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip('abcde', 'bcdef'):
+        levels.append('%s: &%s [%s]' % (name, name, ', '.join(['*' + previous] * 10)))
+    bomb = 'name: comments\nversion: 1.0.0\ndescription:\n' + ''.join(
+        '  - %s\n' % level.split(': ', 1)[1] for level in levels)
+    # An empty migration besides: the migrations directory is safe to read, so the same preflight validates it.
+    deployed.write('comments', {'module.yml': bomb, 'migrations/V1.1__empty.sql': '-- nothing yet\n'})
+    before = deployed.state()
+    run = deployed.deploy('comments', '1.0.0')
+    message = check_refused_at_preflight(case, run, before, deployed.state(),
+                                         'modules/comments/module.yml line 4: anchor &a refused')
+    case.check('the message is short: no expanded value', len(message) < 1000 and 'lol", "lol' not in message
+               and len(run.output) < 200000, len(message))
+    case.check('the migrations were validated in the same preflight', 'V1.1__empty.sql: empty script' in message,
+               message)
+    case.outcome('refused at preflight, at once: "module.yml line 4: anchor &a refused: YAML anchors and aliases are not allowed"')

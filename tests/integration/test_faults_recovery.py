@@ -138,7 +138,7 @@ def test_kill_during_the_migration_then_the_rollback_playbook(deployed, pg_serve
     case.check('the rollback playbook succeeds', back.ok, back)
     said = recovery_message(back)
     case.check('it says it rolled the unfinished deploy back, and why',
-               said.startswith('rolled back the unfinished deploy') and 'died at step upload' in said
+               said.startswith('rolled back the unfinished deploy') and 'died at step migrate' in said
                and 'pid %d' % run.proc.pid in said and 'is gone' in said, said)
     case.check('and stopped there: no other deploy was undone',
                not back.results_of('Read the recorded version and the history of the blog module'), back)

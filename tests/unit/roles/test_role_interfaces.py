@@ -31,8 +31,9 @@ def test_defaults_and_argument_specs_do_not_drift(role):
             assert name.startswith(role + '_'), '%s: option %s is not prefixed with the role name' % (role, name)
             assert option.get('description'), '%s: option %s has no description' % (role, name)
             if 'default' in option:
-                assert option['default'] == defaults[name], '%s: %s defaults to %r in the spec, %r in defaults/main.yml' % (
-                    role, name, option['default'], defaults[name])
+                # The same value and type: 0 and 0.0 are equal, but a role run alone would report 0.0.
+                assert (option['default'], type(option['default'])) == (defaults[name], type(defaults[name])), \
+                    '%s: %s defaults to %r in the spec, %r in defaults/main.yml' % (role, name, option['default'], defaults[name])
             elif not option.get('required'):
                 # A computed default (the first host of group blog_db) lives in defaults/main.yml only.
                 assert '{{' in str(defaults[name]), '%s: %s has no default in the spec' % (role, name)

@@ -2,18 +2,6 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-import os
-import subprocess
-import sys
-
-from ansible_collections.blogops.release.plugins.module_utils.controller_run import (
-    ALIVE,
-    DEAD,
-    UNKNOWN,
-    process_token,
-    run_state,
-    this_run,
-)
 from ansible_collections.blogops.release.plugins.module_utils.deploy_recovery import build_checkpoint, recovery_plan
 
 SOURCE = dict(release_id='1.1.0-abcdef12', version='1.1.0', checksum='sha256:' + 'ab' * 32, schema_version='1.2')
@@ -77,18 +65,3 @@ def test_hosts_the_run_does_not_reach_are_refused_and_new_hosts_left_alone():
                                             app3=dict(current='0.9.0-11111111', previous=None)))
     assert plan['links']['app3'] == dict(current='0.9.0-11111111', previous=None)
     assert plan['discard']['app3'] == ''
-
-
-def test_a_run_is_alive_dead_or_unknown():
-    me = this_run(os.getpid())
-    assert run_state(me)[0] == ALIVE
-    gone = subprocess.Popen([sys.executable, '-c', 'pass'])
-    gone.wait()
-    assert run_state(dict(me, controller_pid=gone.pid, controller_token=None))[0] == DEAD
-    reused = dict(me, controller_token=process_token(os.getpid()) + '0')
-    assert run_state(reused)[0] == DEAD, 'same pid, another process'
-    assert run_state(dict(me, controller='elsewhere'))[0] == UNKNOWN
-    assert run_state(dict(controller=None, controller_pid=None))[0] == UNKNOWN
-    stale = dict(me, controller='elsewhere', heartbeat_age_s=7200)
-    assert run_state(stale, stale_after=3600)[0] == DEAD
-    assert run_state(stale)[0] == UNKNOWN

@@ -128,3 +128,40 @@ def test_a_damaged_archive_is_refused(tmp_path):
     with pytest.raises(ReleaseArchiveError):
         restore_release(path, document, str(tmp_path / 'out' / 'r'))
     assert os.listdir(str(tmp_path / 'out')) == []
+
+
+def test_a_release_with_a_hard_link_is_refused_before_an_archive_is_written(tmp_path):
+    release = make_release(tmp_path / 'srv')
+    os.chmod(os.path.join(release, 'static'), 0o755)
+    os.link(os.path.join(release, 'run.sh'), os.path.join(release, 'static', 'again.sh'))
+    with pytest.raises(ReleaseArchiveError, match=r'run.sh is a hard link \(one file with 2 names\)'):
+        archive_of(tmp_path, release)
+    assert [n for n in os.listdir(str(tmp_path)) if n.endswith(('.tar.gz', '.partial'))] == []
+
+
+def test_restore_keeps_the_archived_mode_of_every_file_and_directory(tmp_path):
+    release = make_release(tmp_path / 'srv')
+    os.makedirs(os.path.join(release, 'a', 'b', 'empty'))
+    with open(os.path.join(release, 'a', 'b', 'deep.txt'), 'w') as f:
+        f.write('deep\n')
+    for relative, mode in (('a/b/deep.txt', 0o444), ('a/b/empty', 0o555), ('a/b', 0o750), ('static/app.js', 0o640)):
+        os.chmod(os.path.join(release, relative), mode)
+    path, document = archive_of(tmp_path, release)
+    dest = str(tmp_path / 'out' / 'r')
+    old = os.umask(0o077)
+    try:
+        assert restore_release(path, document, dest) == tree_sha256(release)
+    finally:
+        os.umask(old)
+    for relative in ('run.sh', 'static', 'static/app.js', 'a', 'a/b', 'a/b/deep.txt', 'a/b/empty'):
+        assert oct(os.stat(os.path.join(dest, relative)).st_mode & 0o7777) == \
+            oct(os.stat(os.path.join(release, relative)).st_mode & 0o7777), relative
+
+
+def test_a_member_under_a_file_or_link_of_the_archive_is_refused(tmp_path):
+    path, document = malicious_archive(tmp_path, [('release', 'dir', None), ('release/d', 'dir', None),
+                                                  ('release/link', 'link', 'd'), ('release/link/x', 'file', None)])
+    dest = str(tmp_path / 'out' / 'r')
+    with pytest.raises(ReleaseArchiveError, match='would be written through'):
+        restore_release(path, document, dest)
+    assert os.listdir(str(tmp_path / 'out')) == []

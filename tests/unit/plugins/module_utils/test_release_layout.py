@@ -18,6 +18,7 @@ from ansible_collections.blogops.release.plugins.module_utils.release_transfer i
     pack_tree,
     unpack_archive,
 )
+from ansible_collections.blogops.release.plugins.module_utils.release_unpack import unpack_release
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 
 
@@ -45,7 +46,8 @@ def add(tar, name, kind=tarfile.REGTYPE, linkname='', data=b'x'):
     ('hard', tarfile.LNKTYPE, 'a', 'hard link'),
     ('dev', tarfile.CHRTYPE, '', 'special file'),
 ])
-def test_unsafe_archives_are_refused_before_writing_anything(tmp_path, name, kind, linkname, message):
+@pytest.mark.parametrize('unpack', [unpack_archive, unpack_release])
+def test_unsafe_archives_are_refused_before_writing_anything(tmp_path, name, kind, linkname, message, unpack):
     archive = str(tmp_path / 'a.tar')
     with tarfile.open(archive, 'w') as tar:
         add(tar, 'fine.txt')
@@ -53,7 +55,7 @@ def test_unsafe_archives_are_refused_before_writing_anything(tmp_path, name, kin
     dest = tmp_path / 'dest'
     dest.mkdir()
     with pytest.raises(UnsafeArchive, match=message):
-        unpack_archive(archive, str(dest))
+        unpack(archive, str(dest))
     assert os.listdir(str(dest)) == []
 
 
@@ -101,3 +103,64 @@ def test_a_real_directory_in_place_of_current_is_an_error(tmp_path):
     os.makedirs(layout.current)
     with pytest.raises(ReleaseError, match='exists but is not a symlink'):
         layout.state()
+
+
+def shipped(tmp_path, files):
+    """An upload archive of a tree of ``files`` (relative path -> bytes), and the tree's checksum."""
+    src = tmp_path / 'ship'
+    for relative, data in files.items():
+        path = src / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    archive = str(tmp_path / 'upload.tar')
+    pack_tree(str(src), archive)
+    return archive, 'sha256:' + tree_sha256(str(src))
+
+
+def test_unpack_makes_a_complete_read_only_release(tmp_path):
+    archive, checksum = shipped(tmp_path, {'a/b/c.txt': b'c', 'd.txt': b'd'})
+    layout = ReleaseLayout(str(tmp_path / 'root'), 'comments')
+    assert layout.unpack(archive, '1.0.0-%s' % checksum[7:15], checksum) == checksum
+    release = layout.release_path('1.0.0-%s' % checksum[7:15])
+    assert os.listdir(layout.releases) == [os.path.basename(release)]
+    assert tree_sha256(release) == checksum[7:]
+    assert [oct(os.stat(os.path.join(release, p)).st_mode & 0o777) for p in ('.', 'a', 'a/b', 'a/b/c.txt', 'd.txt')] \
+        == ['0o555', '0o555', '0o555', '0o444', '0o444']
+
+
+def test_unpack_with_the_wrong_checksum_leaves_nothing(tmp_path):
+    archive, checksum = shipped(tmp_path, {'a/b/c.txt': b'c', 'd.txt': b'd'})
+    layout = ReleaseLayout(str(tmp_path / 'root'), 'comments')
+    wrong = 'sha256:' + '0' * 64
+    with pytest.raises(ReleaseError, match='have checksum %s, expected %s' % (checksum, wrong)):
+        layout.unpack(archive, '1.0.0-00000000', wrong)
+    assert os.listdir(layout.releases) == []
+
+
+def test_a_failure_in_the_middle_of_the_unpack_leaves_nothing(tmp_path, monkeypatch):
+    archive, checksum = shipped(tmp_path, dict(('d%d/f%d.txt' % (n % 3, n), b'%d' % n) for n in range(10)))
+    layout = ReleaseLayout(str(tmp_path / 'root'), 'comments')
+    real_write, written = os.write, []
+
+    def disk_full_after_five_files(fd, data):
+        if len(written) == 5:
+            raise OSError(28, 'No space left on device')
+        written.append(fd)
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, 'write', disk_full_after_five_files)
+    with pytest.raises(OSError, match='No space left on device'):
+        layout.unpack(archive, '1.0.0-%s' % checksum[7:15], checksum)
+    assert len(written) == 5
+    assert os.listdir(layout.releases) == []
+
+
+def test_an_unsafe_upload_leaves_nothing(tmp_path):
+    archive = str(tmp_path / 'a.tar')
+    with tarfile.open(archive, 'w') as tar:
+        add(tar, 'fine.txt')
+        add(tar, 'link', tarfile.SYMTYPE, '/etc/passwd')
+    layout = ReleaseLayout(str(tmp_path / 'root'), 'comments')
+    with pytest.raises(UnsafeArchive, match='outside the release'):
+        layout.unpack(archive, '1.0.0-00000000')
+    assert os.listdir(layout.releases) == []

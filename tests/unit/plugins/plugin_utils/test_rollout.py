@@ -102,10 +102,37 @@ def test_reports_say_what_failed_what_was_done_and_what_is_left():
     assert gone.endswith('blog-app-2 could not be reached: when it is back, check it and re-run the deploy')
 
     partial = deploy_report({'a': 'deployed', 'b': 'failed'}, 'deployed', host_failures={'b': 'on b: EROFS'})
-    assert partial == 'deployed; except on b, which stay on their release: on b: EROFS'
+    assert partial == 'deployed; except on b, which stays on its release: on b: EROFS'
     assert deploy_report({'a': 'deployed'}, 'deployed') == 'deployed'
     assert deploy_report({'a': 'unchanged'}, 'unchanged') == 'unchanged'
 
     both = deploy_report({'a': 'failed'}, 'failed', failure, rollback_failure='at Run the undo scripts: no U1.2')
     assert both == failure + '; THE ROLLBACK FAILED TOO, at Run the undo scripts: no U1.2; check the hosts and the ' \
                              'database by hand'
+
+
+def test_reports_agree_in_number_and_do_not_double_the_punctuation():
+    failure = 'deploy of comments 1.1.0 failed at migrate on database host db1: check constraint is violated by some row.'
+    rolled_back = deploy_report({'a': 'rolled_back'}, 'rolled_back', failure)
+    assert rolled_back == failure[:-1] + '; everything was rolled back'
+    # An ellipsis is not a full stop.
+    assert deploy_report({'a': 'rolled_back'}, 'rolled_back', 'cut short...') == 'cut short...; everything was rolled back'
+
+    one = deploy_report({'blog-app-1': 'switched', 'blog-app-2': 'failed'}, 'halted', failure)
+    assert '; blog-app-2 keeps its release;' in one and '.;' not in one
+    several = deploy_report({'blog-app-1': 'switched', 'blog-app-2': 'failed', 'blog-app-3': 'not_switched'}, 'halted', failure)
+    assert '; blog-app-2, blog-app-3 keep their release;' in several
+
+    assert deploy_report({'a': 'deployed', 'b': 'failed'}, 'deployed', host_failures={'b': 'on b: EROFS.'}) == \
+        'deployed; except on b, which stays on its release: on b: EROFS'
+    assert deploy_report({'a': 'deployed', 'b': 'failed', 'c': 'failed'}, 'deployed').startswith(
+        'deployed; except on b, c, which stay on their release: ')
+
+    places = deploy_failure('comments', '1.1.0', 'upload', [dict(text='on a: disk full.'), dict(text='on b: gone.')])
+    assert places == 'deploy of comments 1.1.0 failed at upload on a: disk full; on b: gone'
+
+
+def test_a_check_run_reports_what_a_run_would_do():
+    hosts = {'a': state('switched'), 'b': state('unreachable')}
+    assert host_outcomes('would_deploy', hosts) == dict(a='would_deploy', b='unreachable')
+    assert deploy_report({'a': 'would_deploy'}, 'would_deploy') == 'would deploy (check mode: nothing was changed)'
