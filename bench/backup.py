@@ -4,7 +4,7 @@
 
 """Benchmark: db_backup and db_restore against raw pg_dump / pg_restore on a database of >= 1 GB.
 
-    scripts/bench backup [--scale 50] [--text-rows 2500000] [--rounds 5]
+    scripts/bench backup [--size 1.34] [--scale 50] [--text-rows 2500000] [--rounds 5] [--parts backup,restore]
 
 Generates the database once (pgbench tables, plus a table of text with an index), then runs each
 measurement --rounds times, interleaved (the order alternating), and prints the median time of each
@@ -13,8 +13,10 @@ and the median of the per-round ratios:
 - db_backup (custom) against raw ``pg_dump -Fc`` with the same (default) compression, goal <= 1.10x;
 - db_backup (directory, jobs 2) against raw ``pg_dump -Fc``, goal: faster (raw ``pg_dump -Fd -j 2`` is
   shown too: what parallelism itself gives on the machine);
-- db_restore mode=replace against raw ``pg_restore --clean --if-exists --single-transaction``
-  of the same file, goal <= 1.10x;
+- db_restore mode=replace (an exact restore: into a new database, swapped in by renaming) against raw
+  ``pg_restore --clean --if-exists --single-transaction`` of the same file over the live database (what
+  replace did before; not exact), goal <= 1.10x; with jobs 1 and with jobs 2, and raw ``pg_restore -j 2``
+  into a new database as the reference of what restoring into a new database itself costs;
 - the checksum's cost on its own: what the streaming hash took inside db_backup, what hashing the
   dump file and the directory afterwards takes (db_restore's check before restoring).
 
@@ -161,17 +163,34 @@ class Bench:
         seconds, _out = timed(lambda: self.run(argv))
         self.record('raw pg_restore --single-transaction', seconds)
 
-    def module_restore(self, path):
+    def raw_restore_new(self, path):
+        """Raw pg_restore -j 2 into a new database (created from template0 and dropped after, untimed)."""
+        name = DB + '_raw_new'
+        self.server.drop_database(name)
+        argv_create = [self.program('createdb'), '-T', 'template0', '-h', self.server.host, '-p', str(self.server.port),
+                       '-U', self.server.user, name]
+        argv = [self.program('pg_restore'), '--jobs=2', '--exit-on-error', '--no-password',
+                '--dbname=' + self.conninfo.replace('dbname=%s' % DB, 'dbname=%s' % name), path]
+        seconds, _out = timed(lambda: (self.run(argv_create), self.run(argv)))
+        self.record('raw pg_restore -j 2 into a new database', seconds)
+        self.server.drop_database(name)
+
+    def module_restore(self, path, jobs=1):
         task = '''
         - name: Restore
           blogops.release.db_restore:
             backup: "%s"
             mode: replace
-        ''' % path
+            jobs: %d
+        ''' % (path, jobs)
         seconds, result = self.playbook(task, 'Restore')
-        self.record('db_restore replace', seconds)
-        self.record('db_restore replace (module)', result['timings']['checksum_seconds'] + result['timings']['restore_seconds'])
-        self.record('db_restore replace (checksum check)', result['timings']['checksum_seconds'])
+        key = 'db_restore replace' + (', jobs %d' % jobs if jobs > 1 else '')
+        self.record(key, seconds)
+        self.record(key + ' (module)', result['timings']['checksum_seconds'] + result['timings']['restore_seconds'])
+        self.record(key + ' (checksum check)', result['timings']['checksum_seconds'])
+        for part in ('new_database_seconds', 'swap_seconds', 'drop_seconds'):
+            if part in result['timings']:
+                self.record('%s: %s' % (key, part.replace('_seconds', '').replace('_', ' ')), result['timings'][part])
 
     def hash_afterwards(self, custom, directory):
         self.record('sha256 of the custom dump file', timed(lambda: backup_digest(custom, 'custom'))[0])
@@ -181,7 +200,10 @@ class Bench:
     def main(self):
         self.generate()
         self.custom = self.directory = None
-        for number in range(1, self.args.rounds + 1):
+        if 'backup' not in self.args.parts:
+            self.custom = self.module_backup('custom')
+            self.times.clear()
+        for number in range(1, self.args.rounds + 1 if 'backup' in self.args.parts else 1):
             log('round %d of %d: backups' % (number, self.args.rounds))
             steps = [self.raw_dump, self.raw_directory_dump, self.module_custom, self.module_directory,
                      self.playbook_start_up]
@@ -189,9 +211,10 @@ class Bench:
             for step in steps if number % 2 else steps[::-1]:
                 step()
             self.hash_afterwards(self.custom, self.directory)
-        for number in range(1, self.args.rounds + 1):
+        for number in range(1, self.args.rounds + 1 if 'restore' in self.args.parts else 1):
             log('round %d of %d: restores' % (number, self.args.rounds))
-            steps = [lambda: self.raw_restore(self.custom), lambda: self.module_restore(self.custom)]
+            steps = [lambda: self.raw_restore(self.custom), lambda: self.module_restore(self.custom),
+                     lambda: self.module_restore(self.custom, jobs=2), lambda: self.raw_restore_new(self.custom)]
             for step in steps if number % 2 else steps[::-1]:
                 step()
         self.report()
@@ -226,6 +249,9 @@ class Bench:
             (restore, None, ''),
             ('db_restore replace', restore, '<= 1.10'),
             ('db_restore replace (module)', restore, '<= 1.10'),
+            ('db_restore replace, jobs 2', restore, '<= 1.10'),
+            ('db_restore replace, jobs 2 (module)', restore, '<= 1.10'),
+            ('raw pg_restore -j 2 into a new database', restore, '(reference)'),
             ('ansible-playbook with one ping task', None, '(fixed cost of any run)'),
         ]
         checksum = [
@@ -240,11 +266,13 @@ class Bench:
                  'directory dump %.0f MB; %d rounds; %s' % (
                      platform.machine(), os.cpu_count(), platform.python_version(),
                      self.server.query(DB, 'SHOW server_version')[0]['server_version'],
-                     self.extra.get('database_bytes', 0) / 1e9, self.extra['custom_bytes'] / 1e6,
-                     self.extra['directory_bytes'] / 1e6, self.args.rounds, time.strftime('%Y-%m-%d')),
+                     self.extra.get('database_bytes', 0) / 1e9, self.extra.get('custom_bytes', 0) / 1e6,
+                     self.extra.get('directory_bytes', 0) / 1e6, self.args.rounds, time.strftime('%Y-%m-%d')),
                  'Without "(module)": whole ansible-playbook runs; "(module)": the time the module reports. Ratio: the '
                  'median of the per-round ratios (each pair ran back to back), with their range.', '',
                  '| run | median s | ratio to raw | range | goal |', '|---|---:|---:|---|---|']
+        rows = [row for row in rows if row[0] in self.times and (row[1] is None or row[1] in self.times)]
+        checksum = [row for row in checksum if row[1] in self.times and row[2] in self.times]
         for name, base, goal in rows:
             ratio = spread = ''
             if base:
@@ -255,6 +283,10 @@ class Bench:
         lines += ['', '| checksum | median s | share of the run |', '|---|---:|---:|']
         for name, key, whole in checksum:
             lines.append('| %s | %.2f | %.1f%% |' % (name, self.median(key), 100.0 * self.median(key) / self.median(whole)))
+        parts = sorted(key for key in self.times if ': ' in key)
+        if parts:
+            lines += ['', '| part of db_restore replace | median s |', '|---|---:|']
+            lines += ['| %s | %.2f |' % (key, self.median(key)) for key in parts]
         lines += ['', 'All runs (seconds): ' + json.dumps(dict((k, [round(v, 2) for v in vs]) for k, vs in sorted(self.times.items())))]
         print('\n'.join(lines), flush=True)
 
@@ -268,10 +300,18 @@ class Bench:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('--size', type=float, help='database size in GB, about (sets --scale and --text-rows in '
+                        'proportion to their defaults, which make 1.34 GB)')
     parser.add_argument('--scale', type=int, default=50, help='pgbench scale factor (about 15 MB each)')
     parser.add_argument('--text-rows', type=int, default=2500000, help='rows of the text table')
     parser.add_argument('--rounds', type=int, default=5, help='runs of each measurement')
-    bench = Bench(parser.parse_args())
+    parser.add_argument('--parts', default='backup,restore', help='what to measure: backup, restore or both')
+    args = parser.parse_args()
+    if args.size:
+        args.scale = max(1, int(round(50 * args.size / 1.34)))
+        args.text_rows = max(1000, int(round(2500000 * args.size / 1.34)))
+    args.parts = set(part.strip() for part in args.parts.split(','))
+    bench = Bench(args)
     try:
         bench.main()
     finally:

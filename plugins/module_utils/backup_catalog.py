@@ -2,15 +2,21 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The backups of a backup directory: complete ones (a backup with a valid sidecar), newest
-first, and leftovers (``.partial`` files, dumps without a sidecar, sidecars without a dump),
-which are reported but never used. Also: which backup ``latest`` or a path means, and ages."""
+"""The backups of a backup directory: complete ones (a backup with a valid sidecar, written by this
+user), newest first, and leftovers (``.partial`` files, dumps without a sidecar, sidecars without a
+dump, files another user could have written), which are reported but never used. Also: which backup
+``latest`` or a path means, and ages.
+
+``latest`` is the newest backup of the directory, never an older one in its place: when the newest is
+unfinished, has no valid sidecar or could have been planted, resolving it fails naming it, and the
+operator names the backup to restore."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import datetime
+import json
 import os
 import re
 import time
@@ -24,6 +30,12 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar imp
     InvalidSidecar,
     read_sidecar,
     sidecar_path,
+)
+from ansible_collections.blogops.release.plugins.module_utils.backup_trust import (
+    UntrustedBackup,
+    backup_problem,
+    check_backup_trusted,
+    check_directory,
 )
 
 _AGE = re.compile(r'^(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s?)?$', re.ASCII)
@@ -107,6 +119,10 @@ def scan_backups(directory, database=None):
         except InvalidSidecar as e:
             leftovers.append(dict(name=name, path=path, reason=str(e)))
             continue
+        untrusted = backup_problem(path, sidecar_path(path))
+        if untrusted:
+            leftovers.append(dict(name=name, path=path, reason=untrusted))
+            continue
         if database is None or sidecar['database'] == database:
             complete.append(Backup(path, sidecar))
     complete.sort(key=lambda backup: backup.key, reverse=True)
@@ -165,17 +181,84 @@ def abandoned_partials(directory, leftovers, now=None, in_use=None, proc='/proc'
     return found
 
 
+def _candidates(directory, names):
+    """(key, path, unfinished) of every name in ``directory`` that is, or is becoming, a backup, newest first;
+    a sidecar without its dump counts as the missing dump."""
+    found = {}
+    present = set(names)
+    for name in names:
+        unfinished = name.endswith(PARTIAL_SUFFIX)
+        base = name[:-len(PARTIAL_SUFFIX)] if unfinished else name
+        if base.endswith(SIDECAR_SUFFIX):
+            if unfinished or base[:-len(SIDECAR_SUFFIX)] in present:
+                continue
+            base = base[:-len(SIDECAR_SUFFIX)]
+        parsed = parse_backup_name(base)
+        if parsed is None:
+            continue
+        if unfinished and base in present:
+            continue  # the finished backup is there, the partial is another run's stray
+        found[base] = (parsed.key, os.path.join(directory, base), unfinished)
+    return sorted(found.values(), reverse=True)
+
+
+def _database_of(path):
+    """The database a sidecar names, even one that is otherwise invalid; None when it cannot be read."""
+    try:
+        with open(sidecar_path(path)) as f:
+            content = json.load(f)
+        return content.get('database') if isinstance(content, dict) else None
+    except (OSError, IOError, ValueError):
+        return None
+
+
+def resolve_latest(directory, database=None):
+    """The newest backup of ``database`` in ``directory``, checked: raises BackupNotFound, naming it, when it is
+    unfinished, has no valid sidecar, or could have been written by another user (UntrustedBackup); never
+    falls back to an older backup. Backups whose sidecar names another database are passed over."""
+    of_db = " of database '%s'" % database if database else ''
+    if not os.path.lexists(directory):
+        raise BackupNotFound('there is no backup%s in %s: the directory does not exist' % (of_db, directory))
+    check_directory(directory)
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as e:
+        raise BackupNotFound('cannot list the backup directory %s: %s' % (directory, e))
+    for _key, path, unfinished in _candidates(directory, names):
+        owner = _database_of(path)
+        if database and owner is not None and owner != database:
+            continue
+        problem = sidecar = None
+        if unfinished:
+            problem = ('it is unfinished (%s%s): a backup being written now, or one that was interrupted'
+                       % (os.path.basename(path), PARTIAL_SUFFIX))
+        elif not os.path.lexists(path):
+            problem = 'its sidecar %s exists but the backup itself is missing' % sidecar_path(path)
+        else:
+            try:
+                sidecar = read_sidecar(path)
+            except InvalidSidecar as e:
+                problem = str(e)
+        if problem is None:
+            untrusted = backup_problem(path, sidecar_path(path))
+            if untrusted:
+                raise UntrustedBackup('the newest backup%s in %s is %s and it cannot be trusted: %s'
+                                      % (of_db, directory, os.path.basename(path), untrusted))
+            return Backup(path, sidecar)
+        raise BackupNotFound('the newest backup%s in %s is %s and it is not a complete backup: %s. backup=latest '
+                             'restores only the newest backup, never an older one in its place: name the backup to '
+                             'restore (backup=PATH), or remove %s once you know why it is incomplete'
+                             % (of_db, directory, os.path.basename(path), problem, path))
+    raise BackupNotFound('there is no backup%s in %s' % (of_db, directory))
+
+
 def resolve_backup(spec, directory=None, database=None):
-    """The Backup that ``spec`` names: ``latest`` (the newest complete backup of ``database`` in
-    ``directory``), or the path of a backup (or of its sidecar). Raises BackupNotFound or InvalidSidecar."""
+    """The Backup that ``spec`` names: ``latest`` (see resolve_latest), or the path of a backup (or of its
+    sidecar), which must be trusted. Raises BackupNotFound, InvalidSidecar or UntrustedBackup."""
     if spec == 'latest':
         if not directory:
             raise BackupNotFound('backup=latest needs backup_dir, the directory to look in')
-        complete, _leftovers = scan_backups(directory, database)
-        if not complete:
-            raise BackupNotFound('there is no complete backup%s in %s'
-                                 % (" of database '%s'" % database if database else '', directory))
-        return complete[0]
+        return resolve_latest(directory, database)
     path = spec.rstrip(os.sep) or spec
     if directory and not os.path.isabs(path):
         path = os.path.join(directory, path)
@@ -185,6 +268,7 @@ def resolve_backup(spec, directory=None, database=None):
         if os.path.lexists(sidecar_path(path)):
             raise BackupNotFound('the backup %s is missing although its sidecar %s exists' % (path, sidecar_path(path)))
         raise BackupNotFound('the backup %s does not exist' % path)
+    check_backup_trusted(path, sidecar_path(path))
     return Backup(path, read_sidecar(path))
 
 

@@ -34,6 +34,7 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar imp
     sidecar_path,
     write_sidecar,
 )
+from ansible_collections.blogops.release.plugins.module_utils.backup_trust import directory_problem
 
 FORMATS = ('custom', 'directory', 'plain')
 
@@ -61,8 +62,12 @@ def check_backup_options(fmt, jobs, compress, keep, label):
 
 
 def ensure_backup_dir(directory, check_mode):
-    """Create ``directory`` (0700) when missing; returns (created, warning or None)."""
+    """Create ``directory`` (0700) when missing; returns (created, warning or None). A directory that another
+    user could write into is refused: db_restore would refuse every backup in it (backup_trust)."""
     if os.path.isdir(directory):
+        problem = directory_problem(directory)
+        if problem:
+            raise BackupError('refusing to write a backup that could not be restored: %s' % problem)
         mode = os.stat(directory).st_mode & 0o777
         if mode & 0o077:
             return False, ('backup_dir %s has mode %04o: others than its owner may list the backups (the backups '

@@ -152,14 +152,18 @@ class PgClient:
         text = self.scrub(stderr.strip()) or '(no error output)'
         return ClientProgramError('%s: %s %s:\n%s' % (what, name, how, text))
 
-    def run(self, what, name, args, env):
-        """Run program ``name`` with ``args``; output discarded, errors raised as ClientProgramError."""
+    def run(self, what, name, args, env, stdin_chunks=None):
+        """Run program ``name`` with ``args``, its standard input the bytes of ``stdin_chunks`` (an iterable)
+        or nothing; output discarded, errors raised as ClientProgramError."""
         argv = [self.program(name)] + list(args)
         with tempfile.TemporaryFile(dir=self.tmpdir) as err:
             try:
-                proc = spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env)
+                proc = spawn(argv, stdin=subprocess.DEVNULL if stdin_chunks is None else subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, stderr=err, env=env)
             except OSError as e:
                 raise ClientProgramError('%s: cannot start %s: %s' % (what, argv[0], e))
+            if stdin_chunks is not None:
+                _feed(proc, stdin_chunks)
             returncode = proc.wait()
             stderr = _tail(err)
         if returncode != 0:
@@ -210,6 +214,22 @@ class PgClient:
         if returncode != 0:
             raise self.failure(what, name, returncode, stderr)
         return digest.hexdigest(), size, hashing
+
+
+def _feed(proc, chunks):
+    """Write ``chunks`` to the program's standard input; a program that stops reading (it failed) ends the feed."""
+    try:
+        try:
+            for chunk in chunks:
+                proc.stdin.write(chunk)
+        finally:
+            proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
 
 
 def _tail(handle):

@@ -20,6 +20,11 @@ description:
   - O(max_age) fails the task when the newest complete backup is older, or when there is none, as a deploy's
     preflight check that today's backup exists.
   - O(verify) recomputes every backup's checksum and reports its state.
+  - Backups are trusted only when nobody but the user running the module could have written them. A backup directory
+    that belongs to another user or that its group or others may write fails the task, saying how to fix it; a
+    backup or sidecar of another user is reported in RV(incomplete), never as a backup.
+  - RV(latest) is the newest complete backup. M(blogops.release.db_restore) with O(blogops.release.db_restore#module:backup=latest)
+    is stricter, and refuses when the newest backup of the directory is not complete.
   - Reads files only; it never connects to PostgreSQL. It takes the connection options so that
     C(module_defaults) for C(group/blogops.release.all) applies to it; of them, only O(login_db) is used.
 options:
@@ -179,6 +184,7 @@ corrupt:
 '''
 
 import datetime
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -189,6 +195,7 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_catalog imp
     scan_backups,
 )
 from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import BackupMismatch, check_backup
+from ansible_collections.blogops.release.plugins.module_utils.backup_trust import directory_problem
 from ansible_collections.community.postgresql.plugins.module_utils.postgres import postgres_common_argument_spec
 
 CHECKSUM_WORKERS = 4
@@ -210,6 +217,10 @@ def main():
         complete, leftovers = scan_backups(p['backup_dir'], p['login_db'] or None)
     except (ValueError, BackupNotFound) as e:
         module.fail_json(msg=to_native(e))
+    if os.path.lexists(p['backup_dir']):
+        untrusted = directory_problem(p['backup_dir'])
+        if untrusted:
+            module.fail_json(msg='the backups cannot be trusted: %s' % untrusted)
 
     now = datetime.datetime.now(datetime.timezone.utc)
     backups, corrupt, latest = [], [], None

@@ -32,6 +32,8 @@ options:
   backup_dir:
     description:
       - Directory of the backups. Created (C(0700)) when missing.
+      - An existing directory that belongs to another user, or that its group or others may write, is refused, since
+        M(blogops.release.db_restore) restores only backups that nobody but this user could have written.
     type: path
     required: true
   format:

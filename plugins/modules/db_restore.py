@@ -18,10 +18,22 @@ description:
     checksums.
   - After the restore, the schema versions (per blog module and the newest overall) and the blog module versions of
     the restored database must be the sidecar's; otherwise the task fails.
-  - O(mode=replace) restores over O(login_db) in one transaction (C(pg_restore --clean --if-exists
-    --single-transaction), or for plain SQL C(psql --single-transaction -v ON_ERROR_STOP=1), which stops at the first
-    error). The database ends up restored, or as it was. The C(module_version_history) rows it held before are put
-    back afterwards, so restoring the backup of a failed deploy keeps the record of that deploy.
+  - O(mode=replace) ends with O(login_db) exactly as the backup holds it, whatever was created after the backup
+    (tables, views, sequences, functions, triggers, types, schemas, extensions) and whatever depends on what. It
+    restores into a new database (created from C(template0) with the backup's encoding and locale, owned by the
+    owner of O(login_db)), checks the versions there, gives it the privileges, C(ALTER DATABASE ... SET) settings,
+    comment and connection limit of O(login_db) (a dump does not hold them), refuses new connections to
+    O(login_db), ends its sessions, copies its C(module_version_history) rows, then in one transaction renames
+    O(login_db) away and the new database to its name, and drops the old one. Any failure before the renaming drops
+    the new database and leaves O(login_db) as it was; the renaming is all or nothing.
+  - The C(module_version_history) rows of O(login_db) are kept (rows the backup holds take their current values), so
+    restoring the backup of a failed deploy keeps the record of that deploy.
+  - Plain-SQL backups are restored by C(psql) with every meta-command refused (its input starts with C(\restrict)
+    and a random key); a meta-command in the dump (C(\!), C(\o), C(\i), ...) fails the restore and never runs.
+    This needs C(psql) 13.22, 14.19, 15.14, 16.10, 17.6 or newer; an older one is refused.
+  - Only backups that nobody but the user running the module could have written are restored. A backup directory
+    owned by another user or writable by its group or others, and a backup or sidecar owned by another user or
+    writable by others, are refused with a message that says how to fix it.
   - O(mode=verify) restores into a new scratch database C(blogops_verify_<random>), compares its versions with the
     sidecar and drops it, also when anything fails. It proves the backup restorable without touching the database.
   - O(mode=new) creates O(target_db) (with the encoding and locale of the backed-up database) and restores into it;
@@ -33,7 +45,9 @@ options:
     description:
       - The backup to restore, the RV(blogops.release.db_backup#module:path) that M(blogops.release.db_backup)
         returned (the path of its sidecar works too); a relative path is taken in O(backup_dir).
-      - V(latest) is the newest complete backup of O(login_db) in O(backup_dir).
+      - V(latest) is the newest backup of O(login_db) in O(backup_dir). When it is unfinished, has no valid sidecar,
+        is damaged or could have been written by another user, the task fails naming it; it never restores an older
+        backup in its place. Name the backup to restore instead.
     type: str
     required: true
   backup_dir:
@@ -53,14 +67,20 @@ options:
     type: str
   jobs:
     description:
-      - Parallel C(pg_restore) sessions for custom and directory backups, with O(mode=verify) or O(mode=new) only.
-        O(mode=replace) restores in one transaction, which C(pg_restore) cannot do in parallel.
+      - Parallel C(pg_restore) sessions for custom and directory backups, in every mode (each mode restores into a
+        new database). Plain-SQL backups are restored by one C(psql) session.
     type: int
     default: 1
   pg_bin_dir:
     description:
       - Directory of C(pg_restore) and C(psql). Omitted means they are looked up on the PATH.
     type: path
+  maintenance_db:
+    description:
+      - The database the module connects to while it creates, renames and drops databases. It must not be
+        O(login_db).
+    type: str
+    default: postgres
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -76,10 +96,12 @@ attributes:
     support: none
     details: O(mode=replace) restores again on every run. O(mode=verify) never changes anything.
 notes:
-  - C(--clean) drops and re-creates the objects that the backup holds. Objects created after the backup, and absent
-    from it, stay; if one depends on a restored object, the restore fails and the transaction leaves the database as
-    it was.
-  - Sessions using O(login_db) hold locks that the restore waits for; stop the applications first.
+  - O(mode=replace) ends every session of O(login_db) when it swaps the databases (applications reconnect to the
+    restored database), and needs the role to have C(CREATEDB) and to be the owner of O(login_db) or a member of
+    its owner (or a superuser), and to be allowed to end the other sessions (C(pg_signal_backend)).
+  - O(mode=replace) needs room for a second copy of the database while it runs. A run killed before the swap leaves
+    a database C(<login_db>_blogops_restore_<hex>) behind, one killed after it C(<login_db>_blogops_parked_<hex>);
+    drop them.
   - O(mode=verify) and O(mode=new) need the right to create databases.
 seealso:
   - module: blogops.release.db_backup
@@ -105,6 +127,7 @@ EXAMPLES = r'''
     login_db: blog
     backup: "{{ pre_deploy_backup.path }}"
     mode: replace
+    jobs: 2
 
 - name: Restore the newest backup beside the live database, for a look
   blogops.release.db_restore:
@@ -133,6 +156,13 @@ history_kept:
   returned: with O(mode=replace), not in check mode
   type: int
   sample: 12
+parked_database:
+  description:
+    - With O(mode=replace), the name of the database that held the content of O(login_db) before the restore, when
+      it could not be dropped after the swap (a warning says why). Drop it yourself.
+  returned: when it could not be dropped
+  type: str
+  sample: blog_blogops_parked_3f9a0c1b
 scratch_database:
   description: With O(mode=verify), the name of the scratch database, which no longer exists.
   returned: when O(mode=verify)
@@ -196,16 +226,22 @@ before:
   type: dict
   sample: {"schema_version": "1.2", "schema_versions": {"core": "2", "comments": "1.2"}, "module_versions": {}}
 timings:
-  description: Seconds spent checking the checksum and restoring.
+  description:
+    - Seconds spent checking the checksum and restoring; with O(mode=replace) also restoring into the new database
+      and checking it (C(new_database_seconds)), carrying the settings over, copying the history and renaming
+      (C(swap_seconds)), and dropping the previous database (C(drop_seconds), which includes the checkpoint that
+      C(DROP DATABASE) makes).
   returned: always
   type: dict
-  sample: {"checksum_seconds": 0.4, "restore_seconds": 20.1}
+  sample: {"checksum_seconds": 0.4, "restore_seconds": 20.1, "new_database_seconds": 18.2, "swap_seconds": 0.3,
+           "drop_seconds": 1.5}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import BackupNotFound, resolve_backup
 from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import BackupMismatch, InvalidSidecar
+from ansible_collections.blogops.release.plugins.module_utils.backup_trust import UntrustedBackup
 from ansible_collections.blogops.release.plugins.module_utils.connection import (
     application_name,
     connect,
@@ -238,6 +274,7 @@ def main():
             target_db=dict(type='str'),
             jobs=dict(type='int', default=1),
             pg_bin_dir=dict(type='path'),
+            maintenance_db=dict(type='str', default='postgres'),
         ),
         supports_check_mode=True,
     )
@@ -245,7 +282,7 @@ def main():
     try:
         check_restore_options(p['mode'], p['jobs'], p['target_db'])
         backup = resolve_backup(p['backup'], p['backup_dir'], p['login_db'])
-    except (ValueError, BackupNotFound, InvalidSidecar) as e:
+    except (ValueError, BackupNotFound, InvalidSidecar, UntrustedBackup) as e:
         module.fail_json(msg='refusing to restore: %s' % to_native(e))
 
     client = PgClient(connection_parameters(module), module.tmpdir, bin_dir=p['pg_bin_dir'],
@@ -256,7 +293,7 @@ def main():
         lambda dbname, autocommit: connect(module, 'db_restore', autocommit=autocommit, dbname=dbname),
         client, backup, p['mode'], p['login_db'], target_db=p['target_db'], jobs=p['jobs'],
         check_mode=module.check_mode, workers=CHECKSUM_WORKERS, database_error=database_error,
-        error_message=database_error_message)
+        error_message=database_error_message, maintenance_db=p['maintenance_db'], warn=module.warn)
     try:
         result = run.run()
     except BackupMismatch as e:

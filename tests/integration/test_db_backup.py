@@ -309,18 +309,26 @@ def test_a_backup_killed_with_its_module_leaves_a_leftover_that_nothing_uses(ans
         backup: latest
         backup_dir: "{{ backup_dir }}"
         mode: verify
+      ignore_errors: true
+    - name: Prove the earlier backup restorable
+      blogops.release.db_restore:
+        backup: "{{ backup_dir }}/{{ earlier_name }}"
+        mode: verify
     - name: Restore the dump without a sidecar
       blogops.release.db_restore:
         backup: "{{ backup_dir }}/blog_backup_29991231_235959.dump"
         mode: verify
       ignore_errors: true
-    ''', extra_vars=dict(backup_dir=str(tmp_path)))
+    ''', extra_vars=dict(backup_dir=str(tmp_path), earlier_name=earlier_name))
     assert info.ok, info
     listed = info.result('List backups')
     assert [b['name'] for b in listed['backups']] == [earlier_name]
     assert listed['latest']['name'] == earlier_name
     assert sorted(item['name'] for item in listed['incomplete']) == sorted([leftovers[0], orphan.name])
-    assert info.result('Prove the latest backup restorable')['backup']['name'] == earlier_name
+    latest = info.result('Prove the latest backup restorable')
+    assert latest['_status'] == 'failed', 'latest is the newest backup, never an older one in its place'
+    assert 'is %s and it is not a complete backup' % orphan.name in latest['msg'] and 'has no sidecar' in latest['msg']
+    assert info.result('Prove the earlier backup restorable')['backup']['name'] == earlier_name
     refused = info.result('Restore the dump without a sidecar')
     assert refused['_status'] == 'failed'
     assert 'has no sidecar' in refused['msg'] and str(orphan) in refused['msg']

@@ -101,7 +101,7 @@ def test_a_sidecar_that_does_not_describe_its_backup_is_invalid(tmp_path, damage
 
 def test_the_catalog_lists_complete_backups_newest_first_and_reports_leftovers(tmp_path):
     old = make_backup(tmp_path, 'blog_backup_20261123_100000.dump')
-    new = make_backup(tmp_path, 'blog_backup_20261124_100000_2.dir')
+    make_backup(tmp_path, 'blog_backup_20261124_100000_2.dir')
     make_backup(tmp_path, 'blog_backup_20261124_100000.sql')
     make_backup(tmp_path, 'blog_backup_20261125_100000.dump', database='other')
     (tmp_path / 'blog_backup_20261126_100000.dump.partial').write_bytes(b'half')
@@ -115,14 +115,45 @@ def test_the_catalog_lists_complete_backups_newest_first_and_reports_leftovers(t
         'blog_backup_20261126_100000.dump.partial', 'blog_backup_20261126_110000.dump',
         'blog_backup_20261126_120000.dump.json']
     assert [b.name for b in scan_backups(str(tmp_path))[0]][0] == 'blog_backup_20261125_100000.dump'
-    assert resolve_backup('latest', str(tmp_path), 'blog').path == new
     assert resolve_backup(old + '.json').path == old
     assert resolve_backup('blog_backup_20261123_100000.dump', str(tmp_path)).path == old
     with pytest.raises(InvalidSidecar, match='has no sidecar'):
         resolve_backup(str(tmp_path / 'blog_backup_20261126_110000.dump'))
-    with pytest.raises(BackupNotFound, match='no complete backup of database .nobody.'):
-        resolve_backup('latest', str(tmp_path), 'nobody')
+    with pytest.raises(BackupNotFound, match='newest backup of database .blog. in .* is blog_backup_20261126_120000.dump '
+                       'and it is not a complete backup: its sidecar .* exists but the backup itself is missing'):
+        resolve_backup('latest', str(tmp_path), 'blog')
     assert scan_backups(str(tmp_path / 'missing')) == ([], [])
+
+
+def test_latest_is_the_newest_backup_or_a_refusal_naming_it(tmp_path):
+    directory = str(tmp_path)
+    make_backup(tmp_path, 'blog_backup_20261123_100000.dump')
+    new = make_backup(tmp_path, 'blog_backup_20261124_100000_2.dir')
+    make_backup(tmp_path, 'blog_backup_20261125_100000.dump', database='other')
+    assert resolve_backup('latest', directory, 'blog').path == new, "another database's backup is passed over"
+    with pytest.raises(BackupNotFound, match='there is no backup of database .nobody.'):
+        resolve_backup('latest', directory, 'nobody')
+    with pytest.raises(BackupNotFound, match='the directory does not exist'):
+        resolve_backup('latest', str(tmp_path / 'missing'), 'blog')
+
+    refusals = [
+        ('blog_backup_20261126_100000.dump.partial', b'half', r'it is unfinished \(blog_backup_20261126_100000.dump.partial\)'),
+        ('blog_backup_20261126_110000.dump', b'no sidecar', 'has no sidecar'),
+    ]
+    for name, content, reason in refusals:
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(BackupNotFound, match='the newest backup of database .blog. in .* is %s and it is not a complete '
+                           'backup: .*%s.*name the backup to restore' % (name.replace('.partial', ''), reason)):
+            resolve_backup('latest', directory, 'blog')
+        os.unlink(str(tmp_path / name))
+    damaged = make_backup(tmp_path, 'blog_backup_20261127_100000.dump')
+    with open(damaged + '.json', 'w') as f:
+        f.write('{"name": ')
+    with pytest.raises(BackupNotFound, match='is not valid JSON'):
+        resolve_backup('latest', directory, 'blog')
+    os.unlink(damaged + '.json')
+    os.unlink(damaged)
+    assert resolve_backup('latest', directory, 'blog').path == new
 
 
 def test_version_differences_name_each_difference():
