@@ -62,7 +62,8 @@ versions = st.builds(
     lambda major, minor, patch, pre, build: '%d.%d.%d%s%s' % (
         major, minor, patch, '-' + '.'.join(pre) if pre else '', '+' + '.'.join(build) if build else ''),
     st.integers(0, 50), st.integers(0, 50), st.integers(0, 50),
-    st.lists(identifiers, max_size=3), st.lists(st.from_regex(r'\A[0-9A-Za-z-]+\Z'), max_size=2))
+    st.lists(identifiers, max_size=3), st.lists(st.from_regex(r'\A[0-9A-Za-z-]+\Z'), max_size=2),
+).filter(lambda text: len(text) <= MAX_VERSION_LENGTH)  # longer ones are refused (below)
 
 
 @given(versions)
