@@ -54,7 +54,7 @@ import time
 
 import yaml
 
-from harness.playbook import COLLECTIONS_PATH, VENV_BIN, descendants
+from harness.playbook import COLLECTIONS_PATH, VENV_BIN, TaskResults, descendants
 
 RUNNER = os.path.join(VENV_BIN, 'ansible-runner')
 HOST_EVENTS = {
@@ -247,7 +247,7 @@ def _read(path, default=None):
         return default
 
 
-class AwxJobResult:
+class AwxJobResult(TaskResults):
     """What a job left in its artifacts directory; see the module's docstring."""
 
     def __init__(self, artifacts_dir, status, rc, events, stdout, runner_output=''):
@@ -316,23 +316,6 @@ class AwxJobResult:
             found.append(dict(host=data.get('host'), task=task, action=data.get('task_action'), status=status,
                               result=data.get('res') or {}, ignore_errors=bool(data.get('ignore_errors'))))
         return found
-
-    def results_of(self, task, host=None):
-        """Results of the task named ``task``; a role's task matches with or without its ``role : `` prefix."""
-        return [r for r in self.results if (r['task'] == task or r['task'].endswith(' : ' + task))
-                and (host is None or r['host'] == host)]
-
-    def result(self, task, host=None):
-        """The result dict of the (last run of the) task named ``task``; fails loudly when absent."""
-        found = self.results_of(task, host)
-        if not found:
-            raise AssertionError('task %r did not run; tasks that ran: %r\n%s'
-                                 % (task, [r['task'] for r in self.results], self.stdout[-4000:]))
-        record = found[-1]
-        return dict(record['result'], _status=record['status'])
-
-    def failed_results(self):
-        return [r for r in self.results if r['status'] == 'failed' and not r.get('ignore_errors')]
 
     def __repr__(self):
         failures = ''.join('\n  %s on %s: %s' % (r['task'], r['host'], r['result'].get('msg') or r['result'])

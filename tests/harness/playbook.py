@@ -65,18 +65,9 @@ def ansible_env(extra=None):
     return env
 
 
-class PlaybookRun:
-    """The outcome of one ansible-playbook process."""
-
-    def __init__(self, argv, returncode, output, results):
-        self.argv = argv
-        self.returncode = returncode
-        self.output = output
-        self.results = results
-
-    @property
-    def ok(self):
-        return self.returncode == 0
+class TaskResults:
+    """Looking up task results, for a run that has ``results`` (dicts with ``task``, ``host``, ``status``,
+    ``result``, ``ignore_errors``) and ``output``: PlaybookRun, and harness.awx_job.AwxJobResult."""
 
     def results_of(self, task, host=None):
         """Results of the task named ``task``; a role's task matches with or without its ``role : `` prefix."""
@@ -92,14 +83,28 @@ class PlaybookRun:
         record = found[-1]
         return dict(record['result'], _status=record['status'])
 
+    def failed_results(self):
+        return [r for r in self.results if r['status'] == 'failed' and not r.get('ignore_errors')]
+
+
+class PlaybookRun(TaskResults):
+    """The outcome of one ansible-playbook process."""
+
+    def __init__(self, argv, returncode, output, results):
+        self.argv = argv
+        self.returncode = returncode
+        self.output = output
+        self.results = results
+
+    @property
+    def ok(self):
+        return self.returncode == 0
+
     @property
     def stats(self):
         """What set_stats published for the whole run (per_host: false), or {}."""
         found = [r['result'] for r in self.results if r['status'] == 'stats']
         return (found[-1].get('_run') or {}) if found else {}
-
-    def failed_results(self):
-        return [r for r in self.results if r['status'] == 'failed' and not r.get('ignore_errors')]
 
     def __repr__(self):
         failures = ''.join('\n  %s on %s: %s' % (r['task'], r['host'], r['result'].get('msg') or r['result'])
