@@ -90,8 +90,7 @@ def walk(root_fd, prefix=''):
         if kind == 'd':
             fd = open_directory(name, dir_fd=root_fd)
             try:
-                for entry in walk(fd, relative + '/'):
-                    yield entry
+                yield from walk(fd, relative + '/')
             finally:
                 os.close(fd)
 

@@ -15,8 +15,8 @@ version_added: 0.1.0
 description:
   - The current schema version of a blog module is the highest version among its successful C(migrate) and
     C(baseline) rows that no later C(undo) row took back.
-  - The schema version of the whole database is the newest applied migration that no later C(undo) row took back:
-    the C(migrate) or C(baseline) row with the highest C(id) among the versions in effect, whatever blog module.
+  - The schema version of the whole database is the newest applied migration that no later C(undo) row took back,
+    that is the C(migrate) or C(baseline) row with the highest C(id) among the versions in effect, whatever blog module.
   - Never writes. A database without tracking tables reads as one where nothing is applied yet.
 options:
   module_name:

@@ -153,7 +153,9 @@ def test_every_playbook_as_an_awx_job_publishes_what_it_did_and_a_check_job_what
     assert (summary['outcome'], summary['from_version'], summary['to_version']) == ('deployed', '1.0.0', '1.1.0')
     assert summary['pending_migrations'] == new_scripts and summary['schema_version_after'] == '1.2'
     assert summary['planned_backup'] is None and os.path.exists(summary['backup'] + '.json')
-    assert summary['max_fail_percentage'] == 0 and type(summary['max_fail_percentage']) is int and summary['check_mode'] is False
+    percentage = summary['max_fail_percentage']
+    assert percentage == 0 and isinstance(percentage, int) and not isinstance(percentage, bool)
+    assert summary['check_mode'] is False
     assert deployed.db.query('SELECT actor FROM module_version_history ORDER BY id DESC LIMIT 1') == [
         dict(actor='ops-admin')]
 

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from conftest import Ansible, BlogDatabase
-from real_schema_env import MODULE, RealBlog, differences, migrations, release_scripts
+from real_schema_env import RealBlog, differences, migrations, release_scripts
 
 RELEASES = ('1.0.0', '2.0.0', '3.0.0')
 PAIRS = [('1.0.0', '2.0.0'), ('1.0.0', '3.0.0'), ('2.0.0', '3.0.0')]

@@ -63,5 +63,5 @@ def test_a_pair_that_is_not_pg_dumps_own_is_kept(tmp_path):
 def test_the_key_is_random_and_long(tmp_path):
     path = tmp_path / 'd.sql'
     path.write_bytes(DUMP)
-    keys = set(restricted_input(str(path))[0] for _ in range(20))
+    keys = set(restricted_input(str(path))[0] for _round in range(20))
     assert len(keys) == 20 and all(len(k) == 64 and k.isalnum() for k in keys)
