@@ -61,7 +61,9 @@ class RealBlog(Blog):
 
     def deploy_release(self, version, count):
         self.write_source(version, count)
-        return self.deploy(MODULE, version)
+        # The fixture holds what real schemas hold, renames and drops among them, which the migration lint refuses
+        # on purpose (tests/integration/test_migration_lint.py); here the subject is putting things back.
+        return self.deploy(MODULE, version, blog_lint=False)
 
     def rollback(self, version, count, undo):
         """The rollback playbook, with the source of release ``version`` with or without its undo scripts."""

@@ -109,7 +109,7 @@ def test_backup_failure_leaves_no_backup_and_changes_nothing(deployed, tmp_path)
                         "FROM generate_series(1, 2000) AS n")
     small = str(tmp_path / 'small')
     os.mkdir(small)
-    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', small], check=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', small], check=True)
     try:
         deployed.overlay('comments-1.1.0')
         before = deployed.snapshot()
