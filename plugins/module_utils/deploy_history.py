@@ -23,10 +23,13 @@ __metaclass__ = type
 import json
 
 from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
+from ansible_collections.blogops.release.plugins.module_utils.schema_drift import write_snapshot
 from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, table
 
 FINAL_STATUSES = ('deployed', 'failed', 'rolled_back')
 RUN_FIELDS = ('controller', 'controller_pid', 'controller_token')
+# Closing a deploy with these records the schema it left (schema_drift).
+SNAPSHOT_STATUSES = ('deployed', 'rolled_back')
 # Read through to_jsonb so that a history table of an earlier release, without the run columns, reads too.
 _SELECT = ("SELECT to_jsonb(h) || jsonb_build_object('heartbeat_age_s', floor(extract(epoch FROM now() - "
            "COALESCE((to_jsonb(h) ->> 'heartbeat_at')::timestamptz, h.started_at)))) AS row FROM %s AS h")
@@ -163,8 +166,25 @@ def update_deploy(cursor, schema, history_id, status=None, message=None, backup=
         % table(schema, 'module_version_history'),
         (status, message, backup, json.dumps(checkpoint, sort_keys=True) if checkpoint is not None else None,
          status is not None, history_id))
+    snapshot = _record_schema(cursor, schema, row['module_name'], history_id) if status in SNAPSHOT_STATUSES else None
     # A heartbeat alone is not a change worth reporting.
-    return wanted != row, fetch_deploy(cursor, schema, history_id)
+    after = fetch_deploy(cursor, schema, history_id)
+    if snapshot is not None:
+        after['schema_snapshot'] = snapshot
+    return wanted != row, after
+
+
+def _record_schema(cursor, schema, module_name, history_id):
+    """The schema a successful deploy or rollback left, as the next drift check's reference; a failure to record
+    it is reported, never a reason to fail the close (the next check then finds more drift or none)."""
+    cursor.execute('SAVEPOINT schema_snapshot')
+    try:
+        objects = write_snapshot(cursor, schema, module_name, history_id)
+    except Exception as e:  # pylint: disable=broad-except
+        cursor.execute('ROLLBACK TO SAVEPOINT schema_snapshot')
+        return dict(recorded=False, error=str(e).strip())
+    cursor.execute('RELEASE SAVEPOINT schema_snapshot')
+    return dict(recorded=True, objects=objects)
 
 
 def take_over_deploy(cursor, schema, history_id, owner, run, message=None, check_mode=False):

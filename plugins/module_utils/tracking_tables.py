@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The tracking tables: module_version, module_version_history, schema_version."""
+"""The tracking tables: module_version, module_version_history, schema_version, and schema_snapshot."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -113,3 +113,26 @@ def ensure_tracking_tables(cursor, schema):
         cursor.execute('ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s'
                        % (table(schema, 'module_version_history'), quote_ident(name), column_type))
     return not exist
+
+
+# The schema as the applied migrations made it, recorded when a deploy or rollback succeeds (schema_drift). Made
+# only by the run that first writes it, so that roles that never record a deploy need no CREATE for it.
+SNAPSHOT_TABLE = 'schema_snapshot'
+_SNAPSHOT_DDL = '''CREATE TABLE IF NOT EXISTS {s}.schema_snapshot (
+        single boolean PRIMARY KEY DEFAULT true CHECK (single),
+        objects jsonb NOT NULL,
+        modules jsonb NOT NULL DEFAULT '{{}}'::jsonb,
+        module_name text,
+        history_id bigint,
+        server_version integer,
+        taken_at timestamptz NOT NULL DEFAULT now(),
+        taken_by text NOT NULL DEFAULT current_user)'''
+
+
+def ensure_snapshot_table(cursor, schema):
+    """Create the snapshot table when missing, in the caller's transaction (the tracking tables exist)."""
+    cursor.execute('SELECT to_regclass(%s) IS NOT NULL AS present', (table(schema, SNAPSHOT_TABLE),))
+    if cursor.fetchone()['present']:
+        return
+    cursor.execute(xact_lock_sql(), (LOCK_CLASS, lock_purpose('tracking', schema)))
+    cursor.execute(_SNAPSHOT_DDL.format(s=quote_ident(schema)))
