@@ -55,7 +55,7 @@ def describe_difference(difference):
     """One line naming the object and what changed, e.g.
     ``column public.posts.title: type text -> character varying(200)``."""
     if difference['change'] != 'changed':
-        definition = difference['found'] or difference['expected']
+        definition = difference['expected'] if difference['found'] is None else difference['found']
         summary = _show(definition.get('type', definition.get('definition')))
         short = summary != 'none' and len(summary) <= 2 * _LONG and '\n' not in summary
         return '%s: %s%s' % (difference['object'], difference['change'], ' (%s)' % summary if short else '')
@@ -90,16 +90,16 @@ def compare_catalogs(expected, found, modules=None):
     result = []
     for name in sorted(changes):
         change, before, after = changes[name]
-        parent = (after or before).get('on')
+        parent = (after if after is not None else before).get('on')
         if change != 'changed' and parent in changes and changes[parent][0] == change:
             continue
         owner = modules.get(name)
         while owner is None and parent:
             owner = modules.get(parent)
-            parent = (expected.get(parent) or found.get(parent) or {}).get('on')
+            parent = (found.get(parent) if parent in found else expected.get(parent, {})).get('on')
         difference = dict(object=name, kind=object_kind(name), change=change, expected=before, found=after, module=owner,
-                          fields=sorted(f for f in set(before or {}) | set(after or {})
-                                        if (before or {}).get(f) != (after or {}).get(f)) if change == 'changed' else [])
+                          fields=sorted(f for f in set(before) | set(after)
+                                        if before.get(f) != after.get(f)) if change == 'changed' else [])
         difference['message'] = describe_difference(difference)
         result.append(difference)
     return result
