@@ -22,6 +22,12 @@ description:
     it belongs to); objects that no snapshot attributes count under no blog module.
   - The tracking tables, the system schemas and objects that belong to an extension are not compared.
   - Never writes. A database where no deploy or rollback has recorded a snapshot yet reports RV(drift=null).
+options:
+  warn:
+    description:
+      - Also show each difference as a warning, as a deploy allowed onto a drifted database does.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -101,7 +107,8 @@ from ansible_collections.blogops.release.plugins.module_utils.schema_drift impor
 
 
 def main():
-    module = AnsibleModule(argument_spec=database_argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=database_argument_spec(warn=dict(type='bool', default=False)),
+                           supports_check_mode=True)
     schema = tracking_schema(module)
     conn = connect(module, 'schema_drift_info')
     try:
@@ -114,6 +121,8 @@ def main():
     differences = differences or []
     grouped = {}
     for difference in differences:
+        if module.params['warn']:
+            module.warn('schema drift: %s' % difference['message'])
         grouped.setdefault(difference['module'] or 'unattributed', []).append(difference['message'])
     module.exit_json(
         changed=False, drift=None if snapshot is None else bool(differences), differences=differences,
