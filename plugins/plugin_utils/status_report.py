@@ -13,14 +13,16 @@ import datetime
 import html
 
 
-def build_report(modules, schema, history, host_releases, generated_at=None, backups=None):
+def build_report(modules, schema, history, host_releases, generated_at=None, backups=None, schema_drift=None):
     """Assemble the report from what the info modules and ``release state=query`` returned.
 
     ``modules``: module_version rows by name; ``schema``: schema_version_info's ``modules`` and
     ``database`` (and ``history``, newest first); ``history``: module_version_history rows, newest
     first; ``host_releases``: {host: {blog module: release query result}}; ``backups``: the
-    ``backups`` that backup_info returned (with ``state`` when verified), or None.
+    ``backups`` that backup_info returned (with ``state`` when verified), or None; ``schema_drift``: what
+    schema_drift_info returned, or None when not read.
     """
+    drift = _schema_drift(schema_drift)
     hosts = sorted(host_releases)
     names = sorted(set(modules) | set(m for releases in host_releases.values() for m in releases))
     rows = []
@@ -43,6 +45,7 @@ def build_report(modules, schema, history, host_releases, generated_at=None, bac
             hosts=cells,
             drift=any(cell['drift'] for cell in cells.values()),
             last_deploy=deploys[0] if deploys else None,
+            schema_drift=drift and drift['modules'].get(name, []),
         ))
     newest = schema.get('database') or {}
     return dict(
@@ -54,7 +57,28 @@ def build_report(modules, schema, history, host_releases, generated_at=None, bac
         history=history,
         schema_history=schema.get('history') or [],
         backups=backups,
+        schema_drift=drift,
     )
+
+
+def _schema_drift(result):
+    """None when not read or nothing to compare with (no snapshot yet), else ``modules`` (each blog module's
+    differences) and ``unattributed``."""
+    if not result or result.get('drift') is None:
+        return None
+    modules = dict(result.get('modules') or {})
+    return dict(modules=modules, unattributed=modules.pop('unattributed', []))
+
+
+def _drift_lines(report):
+    """(who, message) for each schema difference, by blog module."""
+    drift = report.get('schema_drift')
+    if not drift:
+        return []
+    lines = [(row['module'], message) for row in report['modules'] for message in row['schema_drift'] or []]
+    lines += [(name, message) for name, messages in sorted(drift['modules'].items())
+              if name not in [row['module'] for row in report['modules']] for message in messages]
+    return lines + [('(no blog module)', message) for message in drift['unattributed']]
 
 
 def _table(header, lines):
@@ -85,6 +109,9 @@ def report_text(report):
                         entry['status'], (entry['started_at'] or '')[:19].replace('T', ' '), entry['actor'] or ''])
     if deploys:
         text += '\n\nlast deploys\n' + _table(['id', 'blog module', 'versions', 'outcome', 'started', 'by'], deploys)
+    if report.get('schema_drift') is not None:
+        lines = _drift_lines(report)
+        text += '\n\nschema drift: %s' % ('none' if not lines else '\n' + _table(['blog module', 'difference'], lines))
     if report['database_schema']:
         schema = report['database_schema']
         applied = (schema['applied_at'] or '')[:19].replace('T', ' ')
@@ -211,6 +238,18 @@ def _deploys_html(report):
     return out
 
 
+def _drift_html(report):
+    out = ['<h2>Schema drift</h2>']
+    if report.get('schema_drift') is None:
+        return out + ['<p class="meta">not compared: no deploy or rollback has recorded the schema yet</p>']
+    lines = _drift_lines(report)
+    if not lines:
+        return out + ['<p class="meta">none: the schema is the one the last deploy or rollback left</p>']
+    out.append('<table id="schema-drift"><thead><tr><th>blog module</th><th>difference</th></tr></thead><tbody>')
+    out.extend('<tr><td>%s</td><td class="drift"><code>%s</code></td></tr>' % (_e(who), _e(message)) for who, message in lines)
+    return out + ['</tbody></table>']
+
+
 def _backups_html(report):
     out = ['<h2>Backups</h2>']
     backups = report.get('backups')
@@ -241,7 +280,7 @@ def report_html(report):
            '<h1>Blog release status</h1><p class="meta">generated %s &middot; %s on %s</p>'
            % (_e(_moment(report.get('generated_at'))), _count(len(report['modules']), 'blog module'),
               _count(len(report['hosts']), 'host'))]
-    for part in (_matrix_html, _schema_html, _deploys_html, _backups_html):
+    for part in (_matrix_html, _drift_html, _schema_html, _deploys_html, _backups_html):
         out.extend(part(report))
     out.append('</body></html>')
     return '\n'.join(out) + '\n'

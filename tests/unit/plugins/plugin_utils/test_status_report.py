@@ -33,3 +33,20 @@ def test_html_escapes_what_it_shows():
         finished_at=None, actor='<script>x</script>', message='a & b')], {'h': {'core': release('1.0.0')}})
     page = report_html(report)
     assert '<script>x' not in page and '&lt;script&gt;x&lt;/script&gt;' in page and 'a &amp; b' in page
+
+
+def test_schema_drift_is_shown_per_blog_module():
+    drift = dict(drift=True, modules={'core': ['column public.posts.x: added (text)'], 'unattributed': ['table public.t: added']})
+    report = build_report({'core': dict(version='1.0.0'), 'comments': dict(version='1.0.0')}, {}, [], {},
+                          schema_drift=drift)
+    rows = dict((row['module'], row['schema_drift']) for row in report['modules'])
+    assert rows == {'comments': [], 'core': ['column public.posts.x: added (text)']}
+    text = report_text(report)
+    assert '\ncore              column public.posts.x: added (text)\n(no blog module)  table public.t: added' in text
+    page = report_html(report)
+    assert page.count('<td class="drift"><code>') == 2
+    clean = build_report({'core': dict(version='1.0.0')}, {}, [], {}, schema_drift=dict(drift=False, modules={}))
+    assert 'schema drift: none' in report_text(clean) and clean['modules'][0]['schema_drift'] == []
+    unknown = build_report({'core': dict(version='1.0.0')}, {}, [], {}, schema_drift=dict(drift=None, modules={}))
+    assert unknown['schema_drift'] is None and 'schema drift' not in report_text(unknown)
+    assert 'not compared' in report_html(unknown)
