@@ -22,6 +22,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.blogops.release.plugins.module_utils.connection import database_error_class, database_error_message
 from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
 from ansible_collections.blogops.release.plugins.module_utils.schema_drift import write_snapshot
 from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, table
@@ -180,9 +181,9 @@ def _record_schema(cursor, schema, module_name, history_id):
     cursor.execute('SAVEPOINT schema_snapshot')
     try:
         objects = write_snapshot(cursor, schema, module_name, history_id)
-    except Exception as e:  # pylint: disable=broad-except
+    except database_error_class() as e:
         cursor.execute('ROLLBACK TO SAVEPOINT schema_snapshot')
-        return dict(recorded=False, error=str(e).strip())
+        return dict(recorded=False, error=database_error_message(e))
     cursor.execute('RELEASE SAVEPOINT schema_snapshot')
     return dict(recorded=True, objects=objects)
 

@@ -89,3 +89,13 @@ def test_a_deploy_stops_on_drift_names_it_and_goes_on_when_allowed(deployed):
         assert found['drift'] is True
         assert found['messages'] == [message]
         assert found['modules'] == {'comments': [message]}
+
+    # The status report lists the drift of each blog module.
+    deployed.db.execute(CHANGES[0][0])
+    path = str(deployed.tmp / 'status.json')
+    status = deployed.playbook('status', blog_status_json=path)
+    assert status.ok, status
+    with open(path) as f:
+        report = json.load(f)
+    assert dict((row['module'], row['schema_drift']) for row in report['modules']) == {
+        'core': [], 'comments': [CHANGES[0][2]]}
