@@ -29,8 +29,6 @@ from ansible_collections.blogops.release.plugins.module_utils.tracking_tables im
 
 FINAL_STATUSES = ('deployed', 'failed', 'rolled_back')
 RUN_FIELDS = ('controller', 'controller_pid', 'controller_token')
-# Closing a deploy with these records the schema it left (schema_drift).
-SNAPSHOT_STATUSES = ('deployed', 'rolled_back')
 # Read through to_jsonb so that a history table of an earlier release, without the run columns, reads too.
 _SELECT = ("SELECT to_jsonb(h) || jsonb_build_object('heartbeat_age_s', floor(extract(epoch FROM now() - "
            "COALESCE((to_jsonb(h) ->> 'heartbeat_at')::timestamptz, h.started_at)))) AS row FROM %s AS h")
@@ -167,7 +165,10 @@ def update_deploy(cursor, schema, history_id, status=None, message=None, backup=
         % table(schema, 'module_version_history'),
         (status, message, backup, json.dumps(checkpoint, sort_keys=True) if checkpoint is not None else None,
          status is not None, history_id))
-    snapshot = _record_schema(cursor, schema, row['module_name'], history_id) if status in SNAPSHOT_STATUSES else None
+    # Whatever the outcome, what the schema became is the deploy's doing (and its rollback's), not out-of-band
+    # drift: a halted deploy re-run to finish must not stop on its own migrations. Drift from before was checked by
+    # its preflight, which opens no row and so records nothing when it stops.
+    snapshot = _record_schema(cursor, schema, row['module_name'], history_id) if status is not None else None
     # A heartbeat alone is not a change worth reporting.
     after = fetch_deploy(cursor, schema, history_id)
     if snapshot is not None:
@@ -176,7 +177,7 @@ def update_deploy(cursor, schema, history_id, status=None, message=None, backup=
 
 
 def _record_schema(cursor, schema, module_name, history_id):
-    """The schema a successful deploy or rollback left, as the next drift check's reference; a failure to record
+    """The schema a deploy or rollback left, as the next drift check's reference; a failure to record
     it is reported, never a reason to fail the close (the next check then finds more drift or none)."""
     cursor.execute('SAVEPOINT schema_snapshot')
     try:

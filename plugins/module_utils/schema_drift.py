@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Schema drift: the live schema against the snapshot taken when the last deploy or rollback succeeded.
+"""Schema drift: the live schema against the snapshot taken when the last deploy or rollback closed.
 
 The snapshot (table ``schema_snapshot``, one row) holds the catalog as schema_catalog reads it, and for each
 object the blog module whose deploy made it or last changed it. What differs now was changed out of band: by
@@ -107,7 +107,7 @@ def compare_catalogs(expected, found, modules=None):
 
 def attribute_objects(previous, modules, catalog, module_name, sole_module):
     """{object: blog module} for a new snapshot of ``catalog`` taken when a deploy or rollback of ``module_name``
-    succeeded: objects unchanged since ``previous`` keep their blog module, new or changed ones are
+    closed: objects unchanged since ``previous`` keep their blog module, new or changed ones are
     ``module_name``'s. Without a previous snapshot, every object is ``module_name``'s when it is the only blog
     module installed (a first deploy), else no object's: which module made what is not known."""
     if previous is None:
@@ -140,8 +140,8 @@ def read_snapshot(cursor, schema):
 
 
 def write_snapshot(cursor, schema, module_name, history_id=None):
-    """Record the live schema as what the applied migrations make, in the caller's transaction, after a deploy or
-    rollback of ``module_name`` succeeded. Returns the number of objects recorded."""
+    """Record the live schema as what the applied migrations make, in the caller's transaction, when a deploy or
+    rollback of ``module_name`` closed. Returns the number of objects recorded."""
     ensure_snapshot_table(cursor, schema)
     previous = read_snapshot(cursor, schema)
     server_version, catalog = read_catalog(cursor, schema, TRACKING_TABLES)

@@ -115,7 +115,7 @@ def ensure_tracking_tables(cursor, schema):
     return not exist
 
 
-# The schema as the applied migrations made it, recorded when a deploy or rollback succeeds (schema_drift). Made
+# The schema as the applied migrations made it, recorded when a deploy or rollback closes (schema_drift). Made
 # only by the run that first writes it, so that roles that never record a deploy need no CREATE for it.
 SNAPSHOT_TABLE = 'schema_snapshot'
 _SNAPSHOT_DDL = '''CREATE TABLE IF NOT EXISTS {s}.schema_snapshot (

@@ -21,8 +21,8 @@ description:
   - V(progress) records how far an open deploy got (O(note)), its pre-deploy backup (O(backup)) and the state to
     return to (O(checkpoint)), and renews the row's heartbeat, so that a later run can tell what a killed run left
     behind, and whether that run is dead. Without O(note), O(backup) and O(checkpoint) it only renews the heartbeat.
-  - V(finished) closes the row as C(deployed), C(failed) or C(rolled_back). C(deployed) and C(rolled_back) also record
-    the schema the deploy left, in the same transaction, as the reference of M(blogops.release.schema_drift_info).
+  - V(finished) closes the row as C(deployed), C(failed) or C(rolled_back), and records the schema the deploy left, in
+    the same transaction, as the reference of M(blogops.release.schema_drift_info).
   - V(query) returns the deploys in progress, each with the database sessions working for it (C(sessions), from
     C(pg_stat_activity)), C(run_state) and C(run_reason). C(run_state) is C(dead) when no such session is open and
     the heartbeat is older than O(stale_after); C(alive) when the run's C(ansible-playbook) process runs in this
@@ -173,7 +173,7 @@ RETURN = r'''
 deployment:
   description:
     - The history row after the task (predicted in check mode, with a null id for O(state=started)).
-    - Closed as C(deployed) or C(rolled_back), with C(schema_snapshot) (C(recorded), and C(objects) or the C(error)
+    - With O(state=finished), with C(schema_snapshot) (C(recorded), and C(objects) or the C(error)
       that kept the schema from being recorded, which fails nothing).
   returned: with O(state=started), O(state=progress) and O(state=finished)
   type: dict

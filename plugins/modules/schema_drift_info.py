@@ -13,8 +13,8 @@ module: schema_drift_info
 short_description: Compare the live schema with the one the applied migrations made
 version_added: 0.2.0
 description:
-  - Every deploy and rollback that succeeds records the schema it left in the tracking table C(schema_snapshot)
-    (when it closes its C(module_version_history) row). This module reads the live catalogs and names each
+  - Every deploy and rollback records the schema it left in the tracking table C(schema_snapshot) when it closes its
+    C(module_version_history) row, whatever its outcome (a deploy stopped by its preflight opens no row). This module reads the live catalogs and names each
     difference from that snapshot, object by object. A column (its type, default, nullability, identity),
     a constraint, an index, a function's body, a trigger, a view, a grant, a table, a sequence, a type, a schema
     or an extension that was added, dropped or changed out of band.
