@@ -15,6 +15,17 @@ TABLES = ('module_version', 'module_version_history', 'schema_version')
 HISTORY_STATUSES = ('deploying', 'deployed', 'failed', 'rolled_back')
 SCHEMA_KINDS = ('migrate', 'undo', 'baseline', 'repair')
 
+# The schema as the applied migrations made it, recorded when a deploy or rollback closes (schema_drift).
+_SNAPSHOT_DDL = '''CREATE TABLE IF NOT EXISTS {s}.schema_snapshot (
+        single boolean PRIMARY KEY DEFAULT true CHECK (single),
+        objects jsonb NOT NULL,
+        modules jsonb NOT NULL DEFAULT '{{}}'::jsonb,
+        module_name text,
+        history_id bigint,
+        server_version integer,
+        taken_at timestamptz NOT NULL DEFAULT now(),
+        taken_by text NOT NULL DEFAULT current_user)'''
+
 _DDL = (
     '''CREATE TABLE IF NOT EXISTS {s}.module_version (
         module_name text PRIMARY KEY,
@@ -57,6 +68,8 @@ _DDL = (
         execution_ms integer NOT NULL DEFAULT 0,
         success boolean NOT NULL DEFAULT true)''',
     'CREATE INDEX IF NOT EXISTS schema_version_module_idx ON {s}.schema_version (module_name, id)',
+    # With the others on a new database; on one of an earlier release, ensure_snapshot_table makes it.
+    _SNAPSHOT_DDL,
 )
 
 
@@ -115,18 +128,9 @@ def ensure_tracking_tables(cursor, schema):
     return not exist
 
 
-# The schema as the applied migrations made it, recorded when a deploy or rollback closes (schema_drift). Made
-# only by the run that first writes it, so that roles that never record a deploy need no CREATE for it.
+# Not in TABLES: a database of an earlier release gets it from the first run that writes it (ensure_snapshot_table), so
+# that readers and roles that never record a deploy neither miss it nor need CREATE for it.
 SNAPSHOT_TABLE = 'schema_snapshot'
-_SNAPSHOT_DDL = '''CREATE TABLE IF NOT EXISTS {s}.schema_snapshot (
-        single boolean PRIMARY KEY DEFAULT true CHECK (single),
-        objects jsonb NOT NULL,
-        modules jsonb NOT NULL DEFAULT '{{}}'::jsonb,
-        module_name text,
-        history_id bigint,
-        server_version integer,
-        taken_at timestamptz NOT NULL DEFAULT now(),
-        taken_by text NOT NULL DEFAULT current_user)'''
 
 
 def ensure_snapshot_table(cursor, schema):

@@ -87,7 +87,7 @@ class Blog:
                 # What the row says; updated_at and updated_by tell when and who last wrote it.
                 data[name] = self.db.query('SELECT module_name, version, schema_version, dependencies, checksum '
                                            'FROM module_version ORDER BY 1')
-            elif name not in ('module_version_history', 'schema_version'):
+            elif name not in ('module_version_history', 'schema_version', 'schema_snapshot'):
                 data[name] = self.db.query('SELECT * FROM "%s" ORDER BY 1' % name)
         return dict(
             data=data,
@@ -123,7 +123,7 @@ class Blog:
     def data_rows(self):
         """Every row of every table but the tracking tables, in a stable order."""
         return dict((name, self.db.query('SELECT * FROM "%s" AS t ORDER BY t::text' % name)) for name in self.tables()
-                    if name not in ('module_version', 'module_version_history', 'schema_version'))
+                    if name not in ('module_version', 'module_version_history', 'schema_version', 'schema_snapshot'))
 
     def tracking_rows(self):
         """module_version (what each row records), schema_version and module_version_history, row for row."""

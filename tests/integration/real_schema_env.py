@@ -20,7 +20,7 @@ from harness.playbook import ROOT
 
 FIXTURE = os.path.join(ROOT, 'tests', 'fixtures', 'real_blog')
 MODULE = 'blog'
-TRACKING_TABLES = ('module_version', 'module_version_history', 'schema_version')
+TRACKING_TABLES = ('module_version', 'module_version_history', 'schema_version', 'schema_snapshot')
 SCRIPT = re.compile(r'^V(?P<version>\d+(?:\.\d+)*)__.+\.sql$')
 
 
