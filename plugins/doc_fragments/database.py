@@ -20,7 +20,8 @@ options:
     aliases: [db, database]
   release_tracking_schema:
     description:
-      - PostgreSQL schema of the tracking tables C(module_version), C(module_version_history) and C(schema_version).
+      - PostgreSQL schema of the tracking tables C(module_version), C(module_version_history), C(schema_version) and
+        C(schema_snapshot).
       - The schema and the tables are created on first use, idempotently, under an advisory lock.
       - A plain identifier, quoted in every statement.
     type: str
