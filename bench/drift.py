@@ -155,9 +155,9 @@ def main():
                         times.append(float(out[0]))
                     alternative = (version, median(times), out[1:])
 
-        cursor_count = '%d tables, %d objects in the snapshot' % (options.tables, objects)
-        print('%s, %s, Python %s, %d rounds' % (cursor_count, server.query('postgres', 'SHOW server_version')[0]['server_version'],
-                                                 sys.version.split()[0], options.rounds))
+        version = server.query('postgres', 'SHOW server_version')[0]['server_version']
+        print('%d tables, %d objects in the snapshot, %s, Python %s, %d rounds'
+              % (options.tables, objects, version, sys.version.split()[0], options.rounds))
         print()
         print('| measure | median s | per round s |')
         print('|---|---:|---|')

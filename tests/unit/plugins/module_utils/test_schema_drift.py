@@ -70,8 +70,8 @@ CASES = [
     ('a constraint dropped', changed(**{'constraint public.posts.posts_pkey': None}),
      [('constraint public.posts.posts_pkey', 'dropped', 'core',
        'constraint public.posts.posts_pkey: dropped (PRIMARY KEY (id))')]),
-    ('an index added on a table', dict(BASE, **{'index public.posts_x': {'on': 'table public.posts',
-                                                                          'definition': 'CREATE INDEX posts_x ON public.posts (id)'}}),
+    ('an index added on a table', dict(BASE, **{'index public.posts_x': {
+        'on': 'table public.posts', 'definition': 'CREATE INDEX posts_x ON public.posts (id)'}}),
      [('index public.posts_x', 'added', 'core', 'index public.posts_x: added (CREATE INDEX posts_x ON public.posts (id))')]),
     ('a function body changed', changed(**{'function public.touch()': {'definition': TOUCH.replace('BEGIN', 'BEGIN\n  PERFORM 1;')}}),
      [('function public.touch()', 'changed', 'core', 'function public.touch(): body differs')]),
