@@ -85,7 +85,7 @@ def report_lines(migrations):
         for statement in migration['statements']:
             rows = '-' if statement['rows'] is None else statement['rows']
             lines.append('  %-26s %4d %9d %9s  %s' % ('', statement['line'], statement['duration_ms'], rows,
-                                                     statement['statement'][:70]))
+                                                      statement['statement'][:70]))
             locks = dict((lock['relation'], lock['mode']) for lock in statement['locks'])
             changes = dict((change['relation'], change) for change in statement['relations'])
             for relation in sorted(set(locks) | set(changes)):

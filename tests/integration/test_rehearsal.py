@@ -8,6 +8,7 @@ One database and one run of seven migrations (transaction=each, so that each one
 every case: the cases only read its measurements.
 """
 
+import os
 import uuid
 
 import pytest
@@ -101,3 +102,48 @@ def test_a_rewrite_breaks_the_access_exclusive_threshold_naming_migration_statem
     assert not any('V7__' in p or 'V6__' in p for p in problems)
     assert check_thresholds(migrations, 0, max_access_exclusive_ms=0, min_table_size=10 * 1024 ** 3) == []
     assert any('REWRITE' in line and 'public.big' in line for line in report_lines(migrations))
+
+
+SLOW = {'migrations/V1.3__slow_column.sql': 'ALTER TABLE comments ADD COLUMN note text;\nSELECT pg_sleep(0.3);\n'}
+
+
+def scratch_databases(pg_server, blog):
+    return [r['datname'] for r in pg_server.query('postgres', 'SELECT datname FROM pg_database WHERE datname LIKE %s',
+                                                  (blog.db.name + '_blogops_rehearse_%',))]
+
+
+def test_a_threshold_stops_the_deploy_before_production_changes(deployed, pg_server):
+    deployed.overlay('comments-1.1.0')
+    deployed.write('comments', SLOW)
+    before, backups = deployed.snapshot(), sorted(os.listdir(deployed.backup_dir))
+    run = deployed.deploy('comments', '1.1.0', blog_rehearse=True, blog_rehearse_max_access_exclusive_ms=200)
+    assert not run.ok
+    message = [r['result']['msg'] for r in run.failed_results() if 'deploy of' in r['result'].get('msg', '')][-1]
+    # With transaction=all the lock V1.1 takes is held until the commit, after V1.3's sleep: V1.1 is named.
+    assert "V1.1__add_author.sql statement 1 (line 1: ALTER TABLE comments ADD COLUMN author text NOT NULL DEFAULT " \
+           "'anonymous') holds ACCESS EXCLUSIVE on public.comments (8.0 kB) for " in message, message
+    assert 'more than max_access_exclusive_ms=200' in message and 'failed at preflight' in message, message
+    assert deployed.snapshot() == before
+    assert sorted(os.listdir(deployed.backup_dir)) == backups
+    assert [h['to_version'] for h in deployed.history('comments')] == ['1.0.0']
+    assert scratch_databases(pg_server, deployed) == []
+
+
+def test_the_rehearse_playbook_reports_and_publishes_the_rehearsal(deployed, pg_server):
+    deployed.overlay('comments-1.1.0')
+    before = deployed.snapshot()
+    # A killed rehearsal's scratch database: found by its name, dropped by the next rehearsal.
+    leftover = deployed.db.name + '_blogops_rehearse_0badf00d'
+    pg_server.query('postgres', 'CREATE DATABASE "%s"' % leftover)
+    run = deployed.playbook('rehearse', blog_module='comments')
+    assert run.ok, run
+    report = '\n'.join(run.result('Show the rehearsal')['msg'])
+    assert 'V1.1__add_author.sql' in report and 'ACCESS EXCLUSIVE' in report and 'public.comments' in report
+    assert 'V1.2__index_comments_by_post.sql' in report and 'public.comments_by_post (created)' in report
+    stats = run.stats['blogops_rehearsal']
+    assert stats['pending'] == ['V1.1__add_author.sql', 'V1.2__index_comments_by_post.sql'] and not stats['failed']
+    assert stats['source']['kind'] == 'backup' and stats['violations'] == []
+    [index] = [lock for lock in stats['migrations'][1]['locks'] if lock['relation'] == 'public.comments']
+    assert index['mode'] == 'ShareLock' and index['blocks_writes']
+    assert deployed.snapshot() == before
+    assert scratch_databases(pg_server, deployed) == []
