@@ -20,10 +20,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
+import json
 import os
 import re
 import time
 
+from ansible_collections.blogops.release.plugins.module_utils.atomic_file import atomic_file
 from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import BackupNotFound, resolve_backup
 from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
     BackupMismatch,
@@ -61,6 +64,36 @@ def is_scratch_name(name, database):
     return name.startswith(prefix) and bool(TOKEN.match(name[len(prefix):]))
 
 
+RECORD_NAME = 'rehearsal-%s.json'
+
+
+def rehearsal_record(module_name, result, failure=None, now=None):
+    """What the status report shows of a rehearsal: outcome, source, figures, per migration its time, rewrites and
+    the strongest lock it held on a table that existed before."""
+    migrations = []
+    for migration in result.get('migrations') or []:
+        locks = [lock for lock in migration['locks'] if not lock['created'] and lock['kind'] in ('r', 'p', 'm')]
+        strongest = max(locks, key=lambda lock: (lock['blocks_reads'], lock['blocks_writes'], lock['held_ms'] or 0),
+                        default=None)
+        migrations.append(dict(
+            script=migration['script'], duration_ms=migration['duration_ms'],
+            rewrites=sorted(set(r for s in migration['statements'] for r in s['rewrites'])),
+            lock=dict((k, strongest[k]) for k in ('relation', 'mode', 'held_ms', 'size')) if strongest else None))
+    violations = result.get('violations') or []
+    return dict(module=module_name, at=(now or datetime.datetime.now(datetime.timezone.utc)).isoformat(),
+                outcome='failed' if failure else ('stopped' if violations else 'passed'), failure=failure,
+                pending=result.get('pending') or [], source=result.get('source'), duration_ms=result.get('duration_ms'),
+                restore_seconds=result.get('restore_seconds'), violations=violations, migrations=migrations)
+
+
+def write_record(directory, record):
+    """Write ``record`` as ``<directory>/rehearsal-<module>.json`` (replacing the last one); returns its path."""
+    path = os.path.join(directory, RECORD_NAME % record['module'])
+    with atomic_file(path) as f:
+        f.write(json.dumps(record, sort_keys=True, indent=1).encode('utf-8'))
+    return path
+
+
 class FreshDump:
     """A dump made for the rehearsal, shaped like a backup_catalog.Backup for DatabaseRestore."""
 
@@ -88,6 +121,7 @@ class Rehearsal:
         self.error_message = error_message
         self.warn = warn or (lambda message: None)
         self.check_mode = check_mode
+        self.result = None
 
     # --- what to rehearse, on what --------------------------------------------------------------
 
@@ -173,6 +207,8 @@ class Rehearsal:
         result = dict(changed=False, pending=pending, schema_version_before=live.before, schema_version_after=live.after,
                       migrations=[], caught_up=[], violations=[], dropped_leftovers=[], source=None,
                       scratch_database=None, duration_ms=0, restore_seconds=None)
+        # What is known so far, for the caller when the run fails half-way.
+        self.result = result
         if not pending:
             result['report'] = ['nothing to rehearse: blog module %s has no pending migration' % self.module_name]
             return self._finish(result, started)

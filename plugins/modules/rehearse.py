@@ -110,6 +110,11 @@ options:
     description:
       - Fail when the pending migrations take longer than this many seconds in all.
     type: float
+  record_dir:
+    description:
+      - Directory on the database host where the rehearsal's summary is kept as C(rehearsal-<module_name>.json)
+        (replacing the last one), for the status report; also when it fails. Not written in check mode.
+    type: path
   pg_bin_dir:
     description:
       - Directory of C(pg_dump), C(pg_restore) and C(psql); the PATH when not set.
@@ -262,6 +267,11 @@ violations:
   elements: str
   sample: ["V4__bigint_ids.sql statement 1 (line 1: ALTER TABLE posts ALTER COLUMN id TYPE bigint) holds ACCESS
             EXCLUSIVE on public.posts (49.8 MB) for 1736 ms, more than max_access_exclusive_ms=1000"]
+record:
+  description: Where the summary was written (O(record_dir)), or null.
+  returned: always
+  type: str
+  sample: /var/backups/blog/rehearsal-comments.json
 report:
   description: The measurements as a table, one line each, for C(ansible.builtin.debug).
   returned: always
@@ -298,7 +308,12 @@ from ansible_collections.blogops.release.plugins.module_utils.pg_client import (
     PgClient,
     connection_parameters,
 )
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal import Rehearsal, RehearsalError
+from ansible_collections.blogops.release.plugins.module_utils.rehearsal import (
+    Rehearsal,
+    RehearsalError,
+    rehearsal_record,
+    write_record,
+)
 from ansible_collections.blogops.release.plugins.module_utils.rehearsal_report import parse_size
 from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
 
@@ -343,6 +358,7 @@ def main():
             max_write_block_ms=dict(type='int'),
             min_table_size=dict(type='str', default='0'),
             max_duration_s=dict(type='float'),
+            record_dir=dict(type='path'),
             pg_bin_dir=dict(type='path'),
             maintenance_db=dict(type='str', default='postgres'),
         ),
@@ -378,13 +394,23 @@ def main():
         client, p['login_db'], schema, p['module_name'], migrations, options, module.tmpdir,
         database_error=database_error, error_message=database_error_message, warn=module.warn,
         check_mode=module.check_mode)
+    failure, result = None, dict(changed=False)
     try:
         result = rehearsal.run()
     except (RehearsalError, RestoreError, ClientProgramError, BackupMismatch) as e:
-        module.fail_json(msg=client.scrub(scrub(e, module)))
+        failure = client.scrub(scrub(e, module))
     except database_error as e:
-        module.fail_json(msg="cannot rehearse the migrations of blog module '%s': %s"
-                         % (p['module_name'], database_error_message(e)))
+        failure = "cannot rehearse the migrations of blog module '%s': %s" % (p['module_name'], database_error_message(e))
+    if failure:
+        result = dict(rehearsal.result or {}, changed=False)
+    result['record'] = None
+    if p['record_dir'] and not module.check_mode:
+        try:
+            result['record'] = write_record(p['record_dir'], rehearsal_record(p['module_name'], result, failure))
+        except OSError as e:
+            module.warn('cannot keep the rehearsal for the status report in %s: %s' % (p['record_dir'], to_native(e)))
+    if failure:
+        module.fail_json(msg=failure, **result)
     if result['violations']:
         module.fail_json(msg="the rehearsal of blog module '%s' broke %d threshold(s); production was not touched: %s"
                          % (p['module_name'], len(result['violations']), '; '.join(result['violations'])), **result)
