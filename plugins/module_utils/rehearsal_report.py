@@ -78,14 +78,15 @@ def _statement(migration, number):
 
 def report_lines(migrations):
     """The measurements as a table, one line per statement, then one per lock taken."""
-    lines = ['%-28s %4s %9s %9s  %-22s %-11s %s' % ('migration', 'line', 'ms', 'rows', 'lock', 'size', 'relation')]
+    width = max([28] + [len(m['script']) for m in migrations])
+    lines = ['%-*s %4s %9s %9s  %-22s %-11s %s' % (width, 'migration', 'line', 'ms', 'rows', 'lock', 'size', 'relation')]
     for migration in migrations:
         how = 'in a transaction' if migration['in_transaction'] else 'outside a transaction'
-        lines.append('%-28s %4s %9d %9s  %s' % (migration['script'][:28], '', migration['duration_ms'], '', how))
+        lines.append('%-*s %4s %9d %9s  %s' % (width, migration['script'], '', migration['duration_ms'], '', how))
         for statement in migration['statements']:
             rows = '-' if statement['rows'] is None else statement['rows']
-            lines.append('  %-26s %4d %9d %9s  %s' % ('', statement['line'], statement['duration_ms'], rows,
-                                                      statement['statement'][:70]))
+            lines.append('  %-*s %4d %9d %9s  %s' % (width - 2, '', statement['line'], statement['duration_ms'], rows,
+                                                     statement['statement'][:70]))
             locks = dict((lock['relation'], lock['mode']) for lock in statement['locks'])
             changes = dict((change['relation'], change) for change in statement['relations'])
             for relation in sorted(set(locks) | set(changes)):
@@ -98,8 +99,8 @@ def report_lines(migrations):
                 size = change.get('size_after')
                 if change and not change.get('created') and change.get('size_before') is not None:
                     size = (size or 0) - change['size_before']
-                lines.append('  %-26s %4s %9s %9s  %-22s %-11s %s%s' % (
-                    '', '', '', '', SHORT_MODES.get(locks.get(relation), locks.get(relation) or '-'),
+                lines.append('  %-*s %4s %9s %9s  %-22s %-11s %s%s' % (
+                    width - 2, '', '', '', '', SHORT_MODES.get(locks.get(relation), locks.get(relation) or '-'),
                     ('+' if change and not change.get('created') and size and size > 0 else '') + human_size(size)
                     if change else '', relation, (' (%s)' % ', '.join(notes)) if notes else ''))
         for lock in migration['locks']:

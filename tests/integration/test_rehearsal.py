@@ -8,6 +8,7 @@ One database and one run of seven migrations (transaction=each, so that each one
 every case: the cases only read its measurements.
 """
 
+import json
 import os
 import uuid
 
@@ -112,10 +113,14 @@ def scratch_databases(pg_server, blog):
                                                   (blog.db.name + '_blogops_rehearse_%',))]
 
 
+def backup_files(blog):
+    return sorted(name for name in os.listdir(blog.backup_dir) if name.startswith('blog_backup_'))
+
+
 def test_a_threshold_stops_the_deploy_before_production_changes(deployed, pg_server):
     deployed.overlay('comments-1.1.0')
     deployed.write('comments', SLOW)
-    before, backups = deployed.snapshot(), sorted(os.listdir(deployed.backup_dir))
+    before, backups = deployed.snapshot(), backup_files(deployed)
     run = deployed.deploy('comments', '1.1.0', blog_rehearse=True, blog_rehearse_max_access_exclusive_ms=200)
     assert not run.ok
     message = [r['result']['msg'] for r in run.failed_results() if 'deploy of' in r['result'].get('msg', '')][-1]
@@ -124,8 +129,12 @@ def test_a_threshold_stops_the_deploy_before_production_changes(deployed, pg_ser
            "'anonymous') holds ACCESS EXCLUSIVE on public.comments (8.0 kB) for " in message, message
     assert 'more than max_access_exclusive_ms=200' in message and 'failed at preflight' in message, message
     assert deployed.snapshot() == before
-    assert sorted(os.listdir(deployed.backup_dir)) == backups
+    assert backup_files(deployed) == backups
     assert [h['to_version'] for h in deployed.history('comments')] == ['1.0.0']
+    # Kept for the status report, next to the backups.
+    with open(os.path.join(deployed.backup_dir, 'rehearsal-comments.json')) as f:
+        record = json.load(f)
+    assert record['outcome'] == 'stopped' and record['violations'] and record['source']['kind'] == 'backup'
     assert scratch_databases(pg_server, deployed) == []
 
 
