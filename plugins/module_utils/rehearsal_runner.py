@@ -112,14 +112,12 @@ class MeasuringRunner(MigrationRunner):
         self.relations = dict((row['oid'], dict(row)) for row in self.cursor.fetchall())
 
     def _locked(self):
+        """{oid: (row, the modes this backend holds on it)}: PostgreSQL lists each mode held as a row of its own."""
         self.cursor.execute(LOCKED_SQL, (self.schema, list(TABLES)))
         locked = {}
         for row in self.cursor.fetchall():
             row = dict(row)
-            known = locked.get(row['oid'])
-            if known is not None:
-                row['mode'] = stronger(known['mode'], row['mode'])
-            locked[row['oid']] = row
+            locked.setdefault(row['oid'], (row, set()))[1].add(row['mode'])
         return locked
 
     def _change(self, row):
@@ -138,7 +136,8 @@ class MeasuringRunner(MigrationRunner):
         super(MeasuringRunner, self).commit()
         now = self.clock()
         for lock in self.held.values():
-            lock['entry']['held_ms'] = _ms(now - lock['since'])
+            if lock['entry'] is not None:
+                lock['entry']['held_ms'] = _ms(now - lock['since'])
         self.held = {}
 
     def _script_entry(self, script, in_transaction):
@@ -175,17 +174,27 @@ class MeasuringRunner(MigrationRunner):
         entry['duration_ms'] += measured['duration_ms']
 
     def _measure_in_transaction(self, entry, measured, started):
-        for oid, row in sorted(self._locked().items(), key=lambda item: item[1]['name']):
+        """The modes this statement took (held since it started, until the commit), and what it did to each relation.
+
+        A mode already held from an earlier statement of the transaction is not taken again; a weaker mode than one
+        held is reported when the statement takes it (CREATE INDEX takes SHARE even under ACCESS EXCLUSIVE)."""
+        for oid, (row, modes) in sorted(self._locked().items(), key=lambda item: item[1][0]['name']):
             change = self._change(row)
-            known = self.held.get(oid)
-            if known is None or stronger(known['mode'], row['mode']) != known['mode']:
-                lock = dict(relation=row['name'], kind=row['kind'], mode=row['mode'], created=change['created'],
+            taken = [mode for mode in modes if (oid, mode) not in self.held]
+            for mode in taken:
+                self.held[(oid, mode)] = dict(since=started, entry=None)
+            mode = None
+            for each in taken:
+                mode = stronger(mode, each)
+            # Only modes that can make another session wait are worth a line; ACCESS SHARE of a read is not.
+            if mode is not None and mode != 'AccessShareLock':
+                lock = dict(relation=row['name'], kind=row['kind'], mode=mode, created=change['created'],
                             size=change['size_before'], line=measured['line'], statement=len(entry['statements']) + 1,
-                            held_ms=None, observed=True, blocks_writes=row['mode'] in BLOCKS_WRITES,
-                            blocks_reads=row['mode'] in BLOCKS_READS)
+                            held_ms=None, observed=True, blocks_writes=mode in BLOCKS_WRITES,
+                            blocks_reads=mode in BLOCKS_READS)
                 entry['locks'].append(lock)
                 measured['locks'].append(dict((k, lock[k]) for k in ('relation', 'kind', 'mode')))
-                self.held[oid] = dict(mode=row['mode'], since=started, entry=lock)
+                self.held[(oid, mode)]['entry'] = lock
             if change['created'] or change['rewritten'] or change['size_before'] != change['size_after']:
                 measured['relations'].append(change)
 

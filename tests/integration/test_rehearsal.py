@@ -134,7 +134,8 @@ def test_a_threshold_stops_the_deploy_before_production_changes(deployed, pg_ser
     # Kept for the status report, next to the backups.
     with open(os.path.join(deployed.backup_dir, 'rehearsal-comments.json')) as f:
         record = json.load(f)
-    assert record['outcome'] == 'stopped' and record['violations'] and record['source']['kind'] == 'backup'
+    assert record['outcome'] == 'stopped' and record['violations'] and record['migrations'][0]['lock']['mode'] == \
+        'AccessExclusiveLock'
     assert scratch_databases(pg_server, deployed) == []
 
 
@@ -144,15 +145,16 @@ def test_the_rehearse_playbook_reports_and_publishes_the_rehearsal(deployed, pg_
     # A killed rehearsal's scratch database: found by its name, dropped by the next rehearsal.
     leftover = deployed.db.name + '_blogops_rehearse_0badf00d'
     pg_server.query('postgres', 'CREATE DATABASE "%s"' % leftover)
-    run = deployed.playbook('rehearse', blog_module='comments')
+    run = deployed.playbook('rehearse', blog_module='comments', blog_rehearse_source='dump')
     assert run.ok, run
     report = '\n'.join(run.result('Show the rehearsal')['msg'])
     assert 'V1.1__add_author.sql' in report and 'ACCESS EXCLUSIVE' in report and 'public.comments' in report
     assert 'V1.2__index_comments_by_post.sql' in report and 'public.comments_by_post (created)' in report
     stats = run.stats['blogops_rehearsal']
     assert stats['pending'] == ['V1.1__add_author.sql', 'V1.2__index_comments_by_post.sql'] and not stats['failed']
-    assert stats['source']['kind'] == 'backup' and stats['violations'] == []
+    assert stats['source']['kind'] == 'dump' and stats['violations'] == []
+    # CREATE INDEX takes SHARE on the table even while the transaction holds ACCESS EXCLUSIVE on it from V1.1.
     [index] = [lock for lock in stats['migrations'][1]['locks'] if lock['relation'] == 'public.comments']
-    assert index['mode'] == 'ShareLock' and index['blocks_writes']
+    assert index['mode'] == 'ShareLock' and index['blocks_writes'] and index['held_ms'] >= 0
     assert deployed.snapshot() == before
     assert scratch_databases(pg_server, deployed) == []
