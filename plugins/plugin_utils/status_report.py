@@ -106,6 +106,7 @@ td.drift{background:#fff1d6;font-weight:600;color:#8a4b00}
 .deployed,.verified{background:#dff5e3;color:#1e6b32}
 .rolled_back{background:#fde2e1;color:#9b1c1c}
 .failed,.corrupt{background:#fbd5d5;color:#7f1212}
+.halted{background:#fff1d6;color:#8a4b00}
 .deploying{background:#e3ecfd;color:#1d4ed8}
 .unknown{background:#eef0f3;color:#5b6475}
 .timeline{list-style:none;padding:0 0 0 1rem;margin:0;border-left:3px solid #c9d1de}
@@ -114,6 +115,7 @@ td.drift{background:#fff1d6;font-weight:600;color:#8a4b00}
 .timeline li.status-deployed::before{background:#2f9e4f}
 .timeline li.status-rolled_back::before,.timeline li.status-failed::before{background:#d13c3c}
 .timeline li.status-deploying::before{background:#1d4ed8}
+.timeline li.status-halted::before{background:#d98b00}
 .when{color:#5b6475;font-size:.9em}
 .msg{color:#3b4252;font-size:.9em;margin-top:.15rem}
 code{font:12px ui-monospace,Menlo,monospace}

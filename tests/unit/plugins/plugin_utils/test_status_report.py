@@ -33,3 +33,14 @@ def test_html_escapes_what_it_shows():
         finished_at=None, actor='<script>x</script>', message='a & b')], {'h': {'core': release('1.0.0')}})
     page = report_html(report)
     assert '<script>x' not in page and '&lt;script&gt;x&lt;/script&gt;' in page and 'a &amp; b' in page
+
+
+def test_a_halted_deploy_shows_as_halted_with_its_message():
+    report = build_report({'core': dict(version='1.0.0')}, {}, [dict(
+        id=2, module_name='core', from_version='1.0.0', to_version='1.1.0', status='halted', started_at=None,
+        finished_at=None, actor='ci', message='the rollout halted: the new release is live on h')], {'h': {'core': release('1.1.0')}})
+    page = report_html(report)
+    assert '<li class="status-halted" data-id="2"><span class="outcome halted">halted</span>' in page
+    assert 'li.status-halted::before{' in page and '.halted{' in page
+    assert 'the rollout halted: the new release is live on h' in page
+    assert '1.0.0 -> 1.1.0  halted' in report_text(report)

@@ -32,14 +32,13 @@ __metaclass__ = type
 import os
 import platform
 
+from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DEFAULT_LEASE
+
 ALIVE = 'alive'
 DEAD = 'dead'
 UNKNOWN = 'unknown'
 
-# The longest a deploy goes without renewing its heartbeat while no session of it is open: the upload of the
-# release to every app host, or one batch of the switch with its health checks (a minute or two each at most with
-# the defaults), with more than twice that as margin.
-DEFAULT_LEASE = 300
+# The lease (deploy_history.DEFAULT_LEASE) lives with the module side, whose deployment module defaults to it.
 
 
 def controller_host():
