@@ -115,10 +115,11 @@ def run_state(row, stale_after=None, proc='/proc'):
 
     ``row`` holds the run's ``controller``, ``controller_pid`` and ``controller_token``, the age of its
     heartbeat in seconds (``heartbeat_age_s``) and the database ``sessions`` working for it (dicts with
-    ``pid``, ``application_name``, ``state``, ``age_s``). ``stale_after`` is the lease in seconds (None
-    or 0: DEFAULT_LEASE).
+    ``pid``, ``application_name``, ``state``, ``age_s``). ``stale_after`` is the lease in seconds (None,
+    0 or less: DEFAULT_LEASE).
     """
-    lease = int(stale_after or DEFAULT_LEASE)
+    lease = int(stale_after or 0)
+    lease = lease if lease > 0 else DEFAULT_LEASE
     host, pid, token = row.get('controller') or 'an unknown controller', row.get('controller_pid'), row.get('controller_token')
     sessions = row.get('sessions') or []
     age = row.get('heartbeat_age_s')

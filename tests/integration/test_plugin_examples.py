@@ -25,6 +25,9 @@ ORDER = [
     'filter/rollout_stops.yml', 'filter/step_failures.yml', 'filter/deploy_failure.yml', 'filter/host_failures.yml',
     'filter/host_outcomes.yml', 'filter/deploy_report.yml', 'test/semantic_version.yml', 'filter/rollback_plan.yml',
     'filter/rollback_host_links.yml',
+    'filter/rollback_run.yml', 'filter/rollback_before.yml', 'filter/rollback_after_deploy.yml',
+    'filter/rollback_database_method.yml', 'filter/rollback_switch_target.yml', 'filter/recover_lookup.yml',
+    'filter/recover_rollback_args.yml', 'filter/recover_report.yml',
 ]
 
 
