@@ -22,8 +22,8 @@ description:
     return to (O(checkpoint)), and renews the row's heartbeat, so that a later run can tell what a killed run left
     behind, and whether that run is dead. Without O(note), O(backup) and O(checkpoint) it only renews the heartbeat.
   - V(finished) closes the row as C(deployed), C(failed), C(halted) or C(rolled_back). C(halted) is a rolling
-    deploy that stopped part way (C(blogops_release_on_host_failure=halt)): its new release is live on some hosts
-    and the schema migrated, and it stays in effect until the rollback playbook undoes it. A row that an earlier
+    deploy that stopped part way (C(blogops_release_on_host_failure=halt)), its new release live on some hosts
+    and the schema migrated; it stays in effect until the rollback playbook undoes it. A row that an earlier
     release stored as C(failed) with C(the rollout halted) in its message reads as C(halted).
   - V(query) returns the deploys in progress, each with the database sessions working for it (C(sessions), from
     C(pg_stat_activity)), C(run_state) and C(run_reason). C(run_state) is C(dead) when no such session is open and
@@ -195,6 +195,17 @@ deployment:
     heartbeat_at: "2026-11-24T10:00:05.000000+00:00"
     heartbeat_age_s: 3
     checkpoint: null
+module:
+  description: With O(state=takeover), the blog module's C(module_version) row (null for none), read on the same
+    connection, for the recovery to compare with the deploy's checkpoint.
+  returned: with O(state=takeover)
+  type: dict
+  sample:
+    module_name: comments
+    version: 1.4.0
+    schema_version: "1.2"
+    dependencies: {}
+    checksum: "sha256:1f2e..."
 in_progress:
   description: With O(state=query), the open deploy rows of the blog module, as in RV(deployment), each with
     C(run_state) (C(alive), C(dead) or C(unknown)) and C(run_reason).
@@ -235,6 +246,7 @@ from ansible_collections.blogops.release.plugins.module_utils.deploy_history imp
     update_deploy,
 )
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
 from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
 from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, tracking_tables_exist
 
@@ -261,6 +273,10 @@ def run(module, cursor, schema):
     if state == 'takeover':
         row = take_over_deploy(cursor, schema, params['history_id'], params['owner'] or {}, run, params['note'],
                                check_mode=module.check_mode)
+        if row['module_name'] == params['module_name']:
+            # What the recovery compares with the checkpoint, read here rather than by a module run of its own.
+            return dict(changed=True, deployment=row,
+                        module=fetch_module_versions(cursor, schema, params['module_name']).get(params['module_name']))
         changed = True
     else:
         changed, row = update_deploy(cursor, schema, params['history_id'],
