@@ -107,7 +107,7 @@ class ActionModule(ActionBase):
             try:
                 pack_tree(src, archive, compress=True)
             except UnsafeArchive as e:
-                raise AnsibleActionFail('refusing to ship %s: %s' % (src, to_native(e)))
+                raise AnsibleActionFail('refusing to ship %s: %s' % (src, to_native(e))) from e
             remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'migrations.tar.gz')
             self._transfer_file(archive, remote)
             self._fixup_perms2((self._connection._shell.tmpdir, remote))

@@ -18,7 +18,7 @@ def preflight_problems(source, database, hosts, module_name, database_host):
         return problems.preflight_problems(module_name, source, database, hosts, database_host)
     except (KeyError, TypeError, AttributeError, ValueError) as e:
         raise AnsibleFilterError('blogops.release.preflight_problems expects the results of blog_source, '
-                                 'preflight_database and, by host, preflight_app_host: %s' % to_native(e))
+                                 'preflight_database and, by host, preflight_app_host: %s' % to_native(e)) from e
 
 
 def preflight_state(source, database, app_host, module_name):
@@ -27,7 +27,7 @@ def preflight_state(source, database, app_host, module_name):
         return preflight_checkpoint.state_to_return_to(module_name, source, database, app_host)
     except (KeyError, TypeError, AttributeError) as e:
         raise AnsibleFilterError('blogops.release.preflight_state expects the results of blog_source, '
-                                 'preflight_database and the host\'s preflight_app_host: %s' % to_native(e))
+                                 'preflight_database and the host\'s preflight_app_host: %s' % to_native(e)) from e
 
 
 def deploy_needed(source, database, checkpoints):
@@ -36,7 +36,7 @@ def deploy_needed(source, database, checkpoints):
         return needed.deploy_needed(source, database, checkpoints)
     except (KeyError, TypeError, AttributeError) as e:
         raise AnsibleFilterError('blogops.release.deploy_needed expects preflight_source, preflight_database and '
-                                 'the app hosts\' preflight_checkpoint: %s' % to_native(e))
+                                 'the app hosts\' preflight_checkpoint: %s' % to_native(e)) from e
 
 
 class FilterModule(object):

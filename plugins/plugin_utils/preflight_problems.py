@@ -68,7 +68,7 @@ def database_problems(results):
 
 def dependency_problems_of(results):
     read = results.database_read()
-    if read is None or 'installed' not in read or _failed(results.source) or 'module' not in results.source:
+    if read is None or read.get('installed') is None or _failed(results.source) or 'module' not in results.source:
         return []
     module = results.source['module']
     return _prefixed('dependencies', dependency_problems(results.module_name, module['version'],
@@ -88,9 +88,9 @@ def lint_problems(results):
 
 def running_problems(results):
     read = results.database_read()
-    if read is None or 'in_progress' not in read:
+    if read is None or read.get('installed') is None:
         return []
-    return _prefixed('deploy in progress', [describe_deploy(row) for row in read['in_progress']
+    return _prefixed('deploy in progress', [describe_deploy(row) for row in read.get('in_progress') or []
                                             if row.get('module_name') == results.module_name])
 
 
@@ -126,4 +126,3 @@ def preflight_problems(module_name, source, database, hosts, database_host, gath
     """Every failed check of a preflight, in the order of GATHER."""
     results = PreflightResults(module_name, source, database, hosts, database_host)
     return [problem for kind in (GATHER if gather is None else gather) for problem in kind(results)]
-
