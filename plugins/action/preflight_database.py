@@ -12,6 +12,7 @@ import tempfile
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.blogops.release.plugins.action.migration_lint import read_scripts
 from ansible_collections.blogops.release.plugins.module_utils.migration_files import MAX_SCRIPT_BYTES
@@ -40,7 +41,7 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
-        src, lint = args.pop('src', None), args.pop('lint', True)
+        src, lint = args.pop('src', None), boolean(args.pop('lint', True), strict=False)
         scripts, errors = None, {}
         try:
             if src:
