@@ -28,6 +28,9 @@ ORDER = [
     'filter/rollback_run.yml', 'filter/rollback_before.yml', 'filter/rollback_after_deploy.yml',
     'filter/rollback_database_method.yml', 'filter/rollback_switch_target.yml', 'filter/recover_lookup.yml',
     'filter/recover_rollback_args.yml', 'filter/recover_report.yml',
+    'modules/preflight_database.py', 'modules/preflight_app_host.py',
+    'filter/preflight_problems.yml', 'filter/preflight_state.yml', 'filter/deploy_needed.yml',
+    'filter/database_host.yml',
 ]
 
 
