@@ -27,6 +27,11 @@ def test_catalog_decides_severity_and_only_pending_scripts_count(ansible, blog_d
                            'ALTER TABLE big ALTER COLUMN id TYPE bigint;\n',
     })
 
+    # migrate reads the scripts with the same parser on the controller and ships its reading to the module.
+    run, result = migrate(ansible, src=path, state='validate')
+    assert [(p['script'], p['read_by'], p['in_transaction']) for p in result['pending']] == [
+        ('V2__indexes.sql', 'pglast', True)]
+
     run, result = lint(ansible, src=path, big_table_rows=1000)
     assert result['_status'] == 'failed'
     assert result['scripts'] == ['V2__indexes.sql']
