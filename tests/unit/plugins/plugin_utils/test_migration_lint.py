@@ -107,3 +107,19 @@ def test_summarize_splits_errors_warnings_and_opt_outs_with_their_reasons():
     assert summary['allowed'] == [dict(rule='drop-column', script='V3__x.sql', line=2, severity='error',
                                        reason='unused since 1.4')]
     assert summarize(findings, 'never')['errors'] == [] and len(summarize(findings, 'never')['warnings']) == 2
+
+
+def test_a_symlinked_script_is_refused_unread(tmp_path):
+    from ansible.errors import AnsibleActionFail
+    from ansible_collections.blogops.release.plugins.action.migration_lint import read_scripts
+
+    secret = tmp_path / 'secret.txt'
+    secret.write_text('root:x:0:0\n')
+    migrations = tmp_path / 'migrations'
+    migrations.mkdir()
+    (migrations / 'V1__ok.sql').write_text('SELECT 1;\n')
+    os.symlink(str(secret), str(migrations / 'V2__elsewhere.sql'))
+    with pytest.raises(AnsibleActionFail) as error:
+        read_scripts(str(migrations), {})
+    assert 'V2__elsewhere.sql: a symlink; a migration must be a file of the blog module itself' in str(error.value)
+    assert 'root:x' not in str(error.value)
