@@ -44,7 +44,7 @@ def test_lint_findings_of_each_blog_module_in_text_and_html():
                dict(item='core', failed=True, msg='migration_lint needs the Python package pglast'),
                dict(item='search', skipped=True)]
     report = build_report({'comments': dict(version='1.0.0'), 'core': dict(version='1.0.0'), 'search': {}}, {}, [],
-                          {'h': {}}, None, None, results, '/srv/checkout/blog')
+                          {'h': {}}, lint=results, lint_source='/srv/checkout/blog')
     lint = dict((row['module'], row['lint']) for row in report['modules'])
     assert lint['search'] is None and lint['core']['problem'].startswith('migration_lint needs')
     assert lint['comments'] == dict(scripts=['V2__i.sql', 'V3__drop.sql'], errors=[], warnings=[warning['message']],
@@ -62,8 +62,29 @@ def test_lint_findings_of_each_blog_module_in_text_and_html():
 
 
 def test_without_a_source_the_report_has_no_lint():
-    report = build_report({'core': dict(version='1.0.0')}, {}, [], {'h': {'core': release('1.0.0')}}, None, None,
-                          [dict(item='core', findings=[], scripts=[])], None)
+    report = build_report({'core': dict(version='1.0.0')}, {}, [], {'h': {'core': release('1.0.0')}},
+                          lint=[dict(item='core', findings=[], scripts=[])], lint_source=None)
     assert report['lint_source'] is None and report['modules'][0]['lint'] is None
     assert 'migration lint' not in report_text(report)
     assert 'not read: the status playbook checks the pending migrations when given blog_source_root' in report_html(report)
+
+
+def test_the_last_rehearsal_of_each_blog_module_is_shown():
+    from ansible_collections.blogops.release.plugins.module_utils.rehearsal import rehearsal_record
+    lock = dict(relation='public.posts', kind='r', mode='AccessExclusiveLock', held_ms=4200, size=5 << 20,
+                created=False, blocks_reads=True, blocks_writes=True, statement=1, line=1, observed=True)
+    measured = dict(pending=['V4__ids.sql'], duration_ms=4300, violations=['V4__ids.sql statement 1 ... <too long>'],
+                    source=dict(kind='backup'), migrations=[dict(
+                        script='V4__ids.sql', duration_ms=4300, locks=[lock],
+                        statements=[dict(rewrites=['public.posts'])])])
+    record = rehearsal_record('comments', measured)
+    assert record['outcome'] == 'stopped' and record['migrations'][0]['rewrites'] == ['public.posts']
+    report = build_report({'comments': dict(version='1.0.0')}, {}, [], {'h': {'comments': release('1.0.0')}},
+                          rehearsals=[record, rehearsal_record('core', dict(pending=[]), failure='no room')])
+    assert [r['module'] for r in report['rehearsals']] == ['comments', 'core']
+    text = report_text(report)
+    assert 'last rehearsals' in text
+    assert 'AccessExclusiveLock on public.posts 4200 ms' in text and 'public.posts' in text.split('last rehearsals')[1]
+    page = report_html(report)
+    assert 'id="rehearsals"' in page and '&lt;too long&gt;' in page and 'no room' in page
+    assert 'last rehearsals' not in report_text(build_report({}, {}, [], {}))
