@@ -17,7 +17,7 @@ from harness.playbook import ROOT
 ORDER = [
     'modules/blog_source.py', 'modules/release.py', 'modules/host_check.py', 'modules/module_version_info.py',
     'test/version_satisfies.yml', 'filter/dependency_problems.yml', 'modules/rehearse.py', 'modules/migrate.py', 'modules/migration_lint.py',
-    'modules/module_version.py',
+    'filter/lint_summary.yml', 'modules/module_version.py',
     'modules/schema_version.py', 'modules/schema_version_info.py', 'modules/deployment.py',
     'filter/deploy_summary.yml', 'modules/db_backup.py', 'modules/backup_info.py', 'modules/db_restore.py',
     'modules/module_backup.py', 'modules/module_restore.py', 'filter/status_report.yml', 'filter/status_text.yml',
