@@ -43,22 +43,24 @@ def rollout_stops(failed, batch_size, max_fail_percentage=0):
         raise AnsibleFilterError('blogops.release.rollout_stops: %s' % e)
 
 
-def host_outcomes(hostvars, hosts, deploy_outcome):
-    """Each host's outcome from its deploy_rollout fact and whether the rollback reached it."""
+def host_outcomes(hostvars, hosts, deploy_outcome, rollout_fact, put_back_result):
+    """Each host's outcome from its fact ``rollout_fact`` (where the rollout left it) and whether the rollback's
+    registered result ``put_back_result`` reached it: the caller names its variables."""
     states = {}
     for host in hosts:
-        reverted = rollout.task_failure(_registered(hostvars, host, 'rollback_links_result'))
-        states[host] = dict(rollout=_registered(hostvars, host, 'deploy_rollout'),
+        reverted = rollout.task_failure(_registered(hostvars, host, put_back_result))
+        states[host] = dict(rollout=_registered(hostvars, host, rollout_fact),
                             reverted=not (reverted and reverted['unreachable']))
     return rollout.host_outcomes(deploy_outcome, states)
 
 
-def host_failures(hostvars, hosts):
-    """Host -> why the rollout failed there, for the hosts it failed on."""
+def host_failures(hostvars, hosts, rollout_fact, failure_fact):
+    """Host -> why the rollout failed there (its fact ``failure_fact``), for the hosts whose ``rollout_fact`` says it
+    failed."""
     found = {}
     for host in hosts:
-        if _registered(hostvars, host, 'deploy_rollout') in ('failed', 'unreachable'):
-            found[host] = _registered(hostvars, host, 'deploy_host_failure') or 'on %s: unknown cause' % host
+        if _registered(hostvars, host, rollout_fact) in ('failed', 'unreachable'):
+            found[host] = _registered(hostvars, host, failure_fact) or 'on %s: unknown cause' % host
     return found
 
 
