@@ -68,6 +68,17 @@ def deploy_report(host_outcomes, outcome, failure='', host_failures=None, record
     return rollout.deploy_report(host_outcomes or {}, outcome, failure, host_failures, recorded_version, rollback_failure)
 
 
+def rollout_summary(failed_hosts, failure, failed_step, stopped, on_host_failure, module, version):
+    try:
+        return rollout.rollout_summary(failure, failed_step, bool(stopped), on_host_failure, failed_hosts, module, version)
+    except (TypeError, ValueError, IndexError) as e:
+        raise AnsibleFilterError('blogops.release.rollout_summary expects a list of [failure, step] pairs: %s' % e)
+
+
+def deploy_outcome(halted, failure, needed, check_mode):
+    return rollout.deploy_outcome(bool(halted), failure, bool(needed), bool(check_mode))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -77,4 +88,6 @@ class FilterModule(object):
             'host_outcomes': host_outcomes,
             'host_failures': host_failures,
             'deploy_report': deploy_report,
+            'rollout_summary': rollout_summary,
+            'deploy_outcome': deploy_outcome,
         }

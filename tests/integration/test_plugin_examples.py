@@ -24,7 +24,7 @@ ORDER = [
     'filter/status_html.yml', 'filter/deploy_checkpoint.yml', 'filter/deploy_recovery_plan.yml',
     'filter/rollout_stops.yml', 'filter/step_failures.yml', 'filter/deploy_failure.yml', 'filter/host_failures.yml',
     'filter/host_outcomes.yml', 'filter/deploy_report.yml', 'test/semantic_version.yml', 'filter/rollback_plan.yml',
-    'filter/rollback_host_links.yml',
+    'filter/rollback_host_links.yml', 'filter/rollout_summary.yml', 'filter/deploy_outcome.yml',
 ]
 
 
