@@ -242,7 +242,7 @@ class Bench:
             print('### %s\n' % ('this machine, local connection' if target.name == 'local'
                                 else 'one SSH host, pipelining'))
             print('| run | %s |' % ' | '.join('%s: median s (module runs / tasks)' % header[m] for m in modules))
-            print('|---|%s' % '---:|' * len(modules))
+            print('|---|' + '---:|' * len(modules))
             for kind in KINDS:
                 cells = []
                 for module in modules:
@@ -253,7 +253,7 @@ class Bench:
                 print('| %s | %s |' % (LABELS[kind], ' | '.join(cells)))
             print()
             print('| ratio (median of per-round ratios) | goal | %s |' % ' | '.join(modules))
-            print('|---|---|%s' % '---:|' * len(modules))
+            print('|---|---|' + '---:|' * len(modules))
             for label, a, b, goal in (('first deploy / hand-written', 'first', 'hand', '<= 0.5 (core)'),
                                       ('first deploy / empty playbook', 'first', 'empty', '<= 6 (core)'),
                                       ('no-op deploy / empty playbook', 'noop', 'empty', '<= 3'),
