@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.blogops.release.plugins.plugin_utils import rollout
 
 
@@ -70,13 +71,14 @@ def deploy_report(host_outcomes, outcome, failure='', host_failures=None, record
 
 def rollout_summary(failed_hosts, failure, failed_step, stopped, on_host_failure, module, version):
     try:
-        return rollout.rollout_summary(failure, failed_step, bool(stopped), on_host_failure, failed_hosts, module, version)
+        return rollout.rollout_summary(failure, failed_step, boolean(stopped), on_host_failure, failed_hosts, module, version)
     except (TypeError, ValueError, IndexError) as e:
-        raise AnsibleFilterError('blogops.release.rollout_summary expects a list of [failure, step] pairs: %s' % e)
+        raise AnsibleFilterError('blogops.release.rollout_summary expects a list of [failure, step] pairs: %s' % e) from e
 
 
-def deploy_outcome(halted, failure, needed, check_mode):
-    return rollout.deploy_outcome(bool(halted), failure, bool(needed), bool(check_mode))
+def outcome_filter(halted, failure, needed, check_mode):
+    # A fact may come back as text ("False"): read flags as Ansible does.
+    return rollout.decide_outcome(boolean(halted), failure, boolean(needed), boolean(check_mode))
 
 
 class FilterModule(object):
@@ -89,5 +91,5 @@ class FilterModule(object):
             'host_failures': host_failures,
             'deploy_report': deploy_report,
             'rollout_summary': rollout_summary,
-            'deploy_outcome': deploy_outcome,
+            'deploy_outcome': outcome_filter,
         }

@@ -191,7 +191,7 @@ def rollout_summary(failure, failed_step, stopped, on_host_failure, failed_hosts
                 failed_step=step, halted=on_host_failure == 'halt')
 
 
-def deploy_outcome(halted, failure, needed, check_mode):
+def decide_outcome(halted, failure, needed, check_mode):
     """What the deploy came to before any rollback: ``halted``, ``failed``, ``unchanged`` (nothing to deploy),
     ``would_deploy`` (check mode) or ``deployed``."""
     if halted:

@@ -7,7 +7,7 @@ import pytest
 from ansible_collections.blogops.release.plugins.plugin_utils.rollout import (
     batch_stops_rollout,
     deploy_failure,
-    deploy_outcome,
+    decide_outcome,
     deploy_report,
     failures,
     host_outcomes,
@@ -173,4 +173,4 @@ def test_rollout_summary(failure, failed_step, stopped, policy, hosts, expected)
     (False, '', True, False, 'deployed'),
 ])
 def test_deploy_outcome(halted, failure, needed, check_mode, expected):
-    assert deploy_outcome(halted, failure, needed, check_mode) == expected
+    assert decide_outcome(halted, failure, needed, check_mode) == expected
