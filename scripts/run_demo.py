@@ -96,8 +96,10 @@ def main():
             demo.check('%s 1.0.0 deployed (exit %d)' % (module, run.returncode), run.ok and demo.recorded(module) == '1.0.0')
 
         demo.overlay('comments-1.1.0')
-        run = demo.playbook('deploy', 'upgrade comments to 1.1.0 (two migrations)', blog_module='comments',
-                            blog_version='1.1.0')
+        run = demo.playbook('deploy', 'upgrade comments to 1.1.0 (two migrations), rehearsed first on a copy of the '
+                            'database', blog_module='comments', blog_version='1.1.0', blog_rehearse=True)
+        demo.check('the rehearsal report shows the locks of the 1.1.0 migrations', 'Show the rehearsal' in run.output
+                   and 'ACCESS EXCLUSIVE' in run.output and 'public.comments_by_post (created)' in run.output)
         schema = demo.query("SELECT max(version) AS v FROM schema_version WHERE module_name = 'comments' AND kind = 'migrate'")
         demo.check('comments 1.1.0 deployed, schema at 1.2', run.ok and demo.recorded('comments') == '1.1.0'
                    and schema[0]['v'] == '1.2')
@@ -126,6 +128,8 @@ def main():
                 report = json.load(f)
             versions = dict((row['module'], row['version']) for row in report['modules'])
             demo.check('status shows core 1.0.0 and comments 1.1.0', versions == dict(core='1.0.0', comments='1.1.0'))
+            rehearsals = [(r['module'], r['outcome']) for r in report.get('rehearsals', [])]
+            demo.check('status shows the last rehearsal of comments', rehearsals == [('comments', 'passed')])
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)

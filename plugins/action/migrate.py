@@ -27,6 +27,8 @@ class ActionModule(ActionBase):
     """
 
     TRANSFERS_FILES = True
+    # The module that receives the scripts (blogops.release.rehearse ships them the same way).
+    MODULE = MODULE
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -44,7 +46,7 @@ class ActionModule(ActionBase):
                     args['path'] = src
                 else:
                     args['archive'] = self._ship(src)
-            result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
+            result.update(self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars))
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result

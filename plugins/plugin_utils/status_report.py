@@ -13,13 +13,14 @@ import datetime
 import html
 
 
-def build_report(modules, schema, history, host_releases, generated_at=None, backups=None):
+def build_report(modules, schema, history, host_releases, generated_at=None, backups=None, rehearsals=None):
     """Assemble the report from what the info modules and ``release state=query`` returned.
 
     ``modules``: module_version rows by name; ``schema``: schema_version_info's ``modules`` and
     ``database`` (and ``history``, newest first); ``history``: module_version_history rows, newest
     first; ``host_releases``: {host: {blog module: release query result}}; ``backups``: the
-    ``backups`` that backup_info returned (with ``state`` when verified), or None.
+    ``backups`` that backup_info returned (with ``state`` when verified), or None; ``rehearsals``: the last
+    rehearsal of each blog module as the rehearse module keeps it (rehearsal_record), or None.
     """
     hosts = sorted(host_releases)
     names = sorted(set(modules) | set(m for releases in host_releases.values() for m in releases))
@@ -54,6 +55,7 @@ def build_report(modules, schema, history, host_releases, generated_at=None, bac
         history=history,
         schema_history=schema.get('history') or [],
         backups=backups,
+        rehearsals=sorted(rehearsals or [], key=lambda r: r['module']),
     )
 
 
@@ -85,11 +87,28 @@ def report_text(report):
                         entry['status'], (entry['started_at'] or '')[:19].replace('T', ' '), entry['actor'] or ''])
     if deploys:
         text += '\n\nlast deploys\n' + _table(['id', 'blog module', 'versions', 'outcome', 'started', 'by'], deploys)
+    text += _rehearsals_text(report.get('rehearsals') or [])
     if report['database_schema']:
         schema = report['database_schema']
         applied = (schema['applied_at'] or '')[:19].replace('T', ' ')
         text += '\n\ndatabase schema: %s V%s (applied %s)' % (schema['module'], schema['version'], applied)
     return text
+
+
+def _rehearsal_lock(rehearsal):
+    locks = [m['lock'] for m in rehearsal['migrations'] if m.get('lock')]
+    lock = max(locks, key=lambda lock: lock['held_ms'] or 0) if locks else None
+    return '%s on %s %s ms' % (lock['mode'], lock['relation'], lock['held_ms']) if lock else '-'
+
+
+def _rehearsals_text(rehearsals):
+    lines = [[r['module'], (r['at'] or '')[:19].replace('T', ' '), r['outcome'], len(r['pending']),
+              '-' if r['duration_ms'] is None else r['duration_ms'], _rehearsal_lock(r),
+              ', '.join(sorted(set(x for m in r['migrations'] for x in m['rewrites']))) or '-'] for r in rehearsals]
+    if not lines:
+        return ''
+    header = ['blog module', 'at', 'outcome', 'pending', 'ms', 'longest lock', 'rewrites']
+    return '\n\nlast rehearsals\n' + _table(header, lines)
 
 
 STYLE = """
@@ -106,6 +125,7 @@ td.drift{background:#fff1d6;font-weight:600;color:#8a4b00}
 .deployed,.verified{background:#dff5e3;color:#1e6b32}
 .rolled_back{background:#fde2e1;color:#9b1c1c}
 .failed,.corrupt{background:#fbd5d5;color:#7f1212}
+.halted{background:#fff1d6;color:#8a4b00}
 .deploying{background:#e3ecfd;color:#1d4ed8}
 .unknown{background:#eef0f3;color:#5b6475}
 .timeline{list-style:none;padding:0 0 0 1rem;margin:0;border-left:3px solid #c9d1de}
@@ -114,6 +134,7 @@ td.drift{background:#fff1d6;font-weight:600;color:#8a4b00}
 .timeline li.status-deployed::before{background:#2f9e4f}
 .timeline li.status-rolled_back::before,.timeline li.status-failed::before{background:#d13c3c}
 .timeline li.status-deploying::before{background:#1d4ed8}
+.timeline li.status-halted::before{background:#d98b00}
 .when{color:#5b6475;font-size:.9em}
 .msg{color:#3b4252;font-size:.9em;margin-top:.15rem}
 code{font:12px ui-monospace,Menlo,monospace}
@@ -233,6 +254,24 @@ def _backups_html(report):
     return out
 
 
+def _rehearsals_html(report):
+    rehearsals = report.get('rehearsals') or []
+    if not rehearsals:
+        return []
+    out = ['<h2>Last rehearsals</h2>', '<table id="rehearsals"><thead><tr><th>blog module</th><th>at</th>'
+           '<th>outcome</th><th>migrations</th><th>ms</th><th>longest lock</th><th>why it stopped</th></tr></thead><tbody>']
+    for r in rehearsals:
+        outcome = {'passed': 'deployed', 'stopped': 'rolled_back'}.get(r['outcome'], 'failed')
+        out.append('<tr><td>%s</td><td>%s</td><td><span class="outcome %s">%s</span></td><td>%s</td><td>%s</td>'
+                   '<td>%s</td><td>%s</td></tr>' % (
+                       _e(r['module']), _e(_moment(r.get('at'))), outcome, _e(r['outcome']),
+                       _e(', '.join(m['script'] for m in r['migrations']) or ', '.join(r['pending']) or '-'),
+                       _e('-' if r['duration_ms'] is None else r['duration_ms']), _e(_rehearsal_lock(r)),
+                       _e('; '.join(r['violations']) or r.get('failure') or '')))
+    out.append('</tbody></table>')
+    return out
+
+
 def report_html(report):
     """The report as one self-contained HTML page: the matrix with drift highlighted, the schema
     history per blog module, the deploys as a timeline with outcome and duration, the backups."""
@@ -241,7 +280,7 @@ def report_html(report):
            '<h1>Blog release status</h1><p class="meta">generated %s &middot; %s on %s</p>'
            % (_e(_moment(report.get('generated_at'))), _count(len(report['modules']), 'blog module'),
               _count(len(report['hosts']), 'host'))]
-    for part in (_matrix_html, _schema_html, _deploys_html, _backups_html):
+    for part in (_matrix_html, _schema_html, _deploys_html, _backups_html, _rehearsals_html):
         out.extend(part(report))
     out.append('</body></html>')
     return '\n'.join(out) + '\n'

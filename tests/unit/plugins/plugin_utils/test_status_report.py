@@ -33,3 +33,35 @@ def test_html_escapes_what_it_shows():
         finished_at=None, actor='<script>x</script>', message='a & b')], {'h': {'core': release('1.0.0')}})
     page = report_html(report)
     assert '<script>x' not in page and '&lt;script&gt;x&lt;/script&gt;' in page and 'a &amp; b' in page
+
+
+def test_a_halted_deploy_shows_as_halted_with_its_message():
+    report = build_report({'core': dict(version='1.0.0')}, {}, [dict(
+        id=2, module_name='core', from_version='1.0.0', to_version='1.1.0', status='halted', started_at=None,
+        finished_at=None, actor='ci', message='the rollout halted: the new release is live on h')], {'h': {'core': release('1.1.0')}})
+    page = report_html(report)
+    assert '<li class="status-halted" data-id="2"><span class="outcome halted">halted</span>' in page
+    assert 'li.status-halted::before{' in page and '.halted{' in page
+    assert 'the rollout halted: the new release is live on h' in page
+    assert '1.0.0 -> 1.1.0  halted' in report_text(report)
+
+
+def test_the_last_rehearsal_of_each_blog_module_is_shown():
+    from ansible_collections.blogops.release.plugins.module_utils.rehearsal import rehearsal_record
+    lock = dict(relation='public.posts', kind='r', mode='AccessExclusiveLock', held_ms=4200, size=5 << 20,
+                created=False, blocks_reads=True, blocks_writes=True, statement=1, line=1, observed=True)
+    measured = dict(pending=['V4__ids.sql'], duration_ms=4300, violations=['V4__ids.sql statement 1 ... <too long>'],
+                    source=dict(kind='backup'), migrations=[dict(
+                        script='V4__ids.sql', duration_ms=4300, locks=[lock],
+                        statements=[dict(rewrites=['public.posts'])])])
+    record = rehearsal_record('comments', measured)
+    assert record['outcome'] == 'stopped' and record['migrations'][0]['rewrites'] == ['public.posts']
+    report = build_report({'comments': dict(version='1.0.0')}, {}, [], {'h': {'comments': release('1.0.0')}},
+                          rehearsals=[record, rehearsal_record('core', dict(pending=[]), failure='no room')])
+    assert [r['module'] for r in report['rehearsals']] == ['comments', 'core']
+    text = report_text(report)
+    assert 'last rehearsals' in text
+    assert 'AccessExclusiveLock on public.posts 4200 ms' in text and 'public.posts' in text.split('last rehearsals')[1]
+    page = report_html(report)
+    assert 'id="rehearsals"' in page and '&lt;too long&gt;' in page and 'no room' in page
+    assert 'last rehearsals' not in report_text(build_report({}, {}, [], {}))
