@@ -134,6 +134,18 @@ options:
     description:
       - Who runs the migrations, stored in C(applied_by). Defaults to the database user.
     type: str
+  history_id:
+    description:
+      - The C(module_version_history) row of the deploy this migration is part of (see M(blogops.release.deployment)).
+      - With O(progress_note) and O(state=present), the row gets the note, in a transaction of its own, on this
+        module's connection, before the migration locks anything, so that a killed run leaves the step it reached. A note
+        that cannot be written is a warning, not a failure.
+      - Omitted (or V(0)) means no row is written.
+    type: int
+  progress_note:
+    description:
+      - "With O(history_id), the step reached, for example C(step: migrate)."
+    type: str
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -379,8 +391,10 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     database_argument_spec,
     database_error_class,
     database_error_message,
+    dict_cursor,
     tracking_schema,
 )
+from ansible_collections.blogops.release.plugins.module_utils.deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
     MigrationFileError,
@@ -552,6 +566,11 @@ class MigrateTask:
                 self.fail(to_native(e), problems=e.problems)
 
         conn = connect(self.module, 'migrate/%s' % self.name, autocommit=True)
+        if state == 'present':
+            warning = note_progress(conn, dict_cursor(conn), schema, self.params, check_mode=self.module.check_mode,
+                                    error_class=database_error_class())
+            if warning:
+                self.module.warn(warning)
         try:
             self.runner = MigrationRunner(conn, schema, self.name, self.params['actor'])
             self.start()
@@ -585,6 +604,7 @@ def main():
             statement_timeout=dict(type='str'),
             placeholders=dict(type='dict', default={}),
             actor=dict(type='str'),
+            **PROGRESS_ARGUMENT_SPEC
         ),
         required_if=[
             ('state', 'present', ['path', 'archive'], True),

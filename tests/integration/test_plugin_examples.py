@@ -21,6 +21,7 @@ ORDER = [
     'modules/schema_version.py', 'modules/schema_version_info.py', 'modules/deployment.py',
     'filter/deploy_summary.yml', 'modules/db_backup.py', 'modules/backup_info.py', 'modules/db_restore.py',
     'modules/module_backup.py', 'modules/module_restore.py', 'filter/status_report.yml', 'filter/status_text.yml',
+    'filter/rollout_summary.yml', 'filter/deploy_outcome.yml',
     'filter/status_html.yml', 'filter/deploy_checkpoint.yml', 'filter/deploy_recovery_plan.yml',
     'filter/rollout_stops.yml', 'filter/step_failures.yml', 'filter/deploy_failure.yml', 'filter/host_failures.yml',
     'filter/host_outcomes.yml', 'filter/deploy_report.yml', 'test/semantic_version.yml', 'filter/rollback_plan.yml',
