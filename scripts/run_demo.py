@@ -8,8 +8,11 @@
 2. upgrade comments to 1.1.0 (two migrations);
 3. deploy comments 1.2.0, whose second migration fails: the deploy must fail and leave the
    files, the schema, the data and the tracking tables exactly as 1.1.0 left them;
-4. print the status report, and write it as an HTML page (BLOGOPS_DEMO_STATUS_HTML, by default
-   blogops-demo-status.html in the temporary directory) that stays after the demo.
+4. deploy comments 1.3.0, which renames a column: the migration lint refuses it in preflight, the demo
+   prints the finding, and nothing changes;
+5. print the status report (with the migration lint of the source's pending scripts), and write it as an
+   HTML page (BLOGOPS_DEMO_STATUS_HTML, by default blogops-demo-status.html in the temporary directory)
+   that stays after the demo.
 
 Each step's outcome is checked against the database and the release directory, not taken
 from the exit code alone; the demo fails when one is not what it should be.
@@ -17,6 +20,7 @@ from the exit code alone; the demo fails when one is not what it should be.
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -119,6 +123,21 @@ def main():
         demo.check('the history says the 1.2.0 deploy was %s' % (history[0]['status'] if history else 'missing'),
                    history and history[0]['to_version'] == '1.2.0' and history[0]['status'] in ('rolled_back', 'failed'))
 
+        demo.overlay('comments-1.3.0')
+        run = demo.playbook('deploy', 'deploy comments 1.3.0, whose migration renames a column', blog_module='comments',
+                            blog_version='1.3.0')
+        refused = demo.snapshot()
+        findings = re.findall(r'lint: (V1\.5__rename_author\.sql line \d+: .*?; instead: [^;"\n]*)', run.output)
+        print('\ndemo: the preflight refused it with the finding:\n  %s' % (findings[0] if findings else '(none found)'),
+              flush=True)
+        demo.check('comments 1.3.0 refused at preflight by the migration lint', not run.ok and 'failed at preflight' in
+                   run.output and findings and 'renames a column' in findings[0])
+        for key in ('comments', 'columns', 'module_version', 'schema_version', 'current', 'releases'):
+            demo.check('after the refusal, %s is still as 1.1.0 left it' % key.replace('_', ' '), refused[key] == before[key])
+        latest = demo.query("SELECT to_version FROM module_version_history WHERE module_name = 'comments' "
+                            "ORDER BY id DESC LIMIT 1")
+        demo.check('no deploy of 1.3.0 was opened in the history', latest and latest[0]['to_version'] == '1.2.0')
+
         status_json = os.path.join(workdir, 'status.json')
         run = demo.playbook('status', 'status report', blog_status_json=status_json, blog_status_html=STATUS_HTML)
         demo.check('status report written, as JSON and as %s' % STATUS_HTML,
@@ -130,6 +149,9 @@ def main():
             demo.check('status shows core 1.0.0 and comments 1.1.0', versions == dict(core='1.0.0', comments='1.1.0'))
             rehearsals = [(r['module'], r['outcome']) for r in report.get('rehearsals', [])]
             demo.check('status shows the last rehearsal of comments', rehearsals == [('comments', 'passed')])
+            lint = dict((row['module'], row['lint']) for row in report['modules'])
+            demo.check('status shows the rename among the findings of the pending scripts',
+                       any('V1.5__rename_author.sql' in message for message in (lint.get('comments') or {}).get('errors', [])))
     finally:
         server.stop()
         shutil.rmtree(workdir, ignore_errors=True)

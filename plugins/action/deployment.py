@@ -10,7 +10,7 @@ import multiprocessing
 import os
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.module_utils.controller_run import run_state, this_run
+from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import run_state, this_run
 
 MODULE = 'blogops.release.deployment'
 

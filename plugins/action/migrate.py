@@ -15,6 +15,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 from ansible_collections.blogops.release.plugins.module_utils.migration_files import MAX_SCRIPT_BYTES
 from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
+from ansible_collections.blogops.release.plugins.plugin_utils.migration_reading import read_directory
 
 MODULE = 'blogops.release.migrate'
 
@@ -24,6 +25,9 @@ class ActionModule(ActionBase):
 
     On a local connection the directory is read where it is; without ``src`` the module reads ``path``
     on the host, as it would without this plugin.
+
+    Where the scripts are on the controller (``src``, or ``path`` over a local connection), PostgreSQL's parser
+    reads them here and the module gets that reading (``readings``): the statements and what each does to the run.
     """
 
     TRANSFERS_FILES = True
@@ -46,10 +50,23 @@ class ActionModule(ActionBase):
                     args['path'] = src
                 else:
                     args['archive'] = self._ship(src)
+                if self.MODULE == MODULE:
+                    args['readings'] = self._read(src, args.get('placeholders'))
+            elif (self.MODULE == MODULE and args.get('path') and self._connection.transport == 'local'
+                  and 'readings' not in args):
+                args['readings'] = self._read(args['path'], args.get('placeholders'))
             result.update(self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars))
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+    @staticmethod
+    def _read(path, placeholders):
+        """PostgreSQL's reading of the scripts in ``path``; none where it cannot be made (the module reads them)."""
+        try:
+            return read_directory(path, placeholders if isinstance(placeholders, dict) else None)
+        except OSError:
+            return {}
 
     def _ship(self, src):
         # The module refuses such a script; refusing it here saves shipping it.

@@ -23,9 +23,9 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_version 
 )
 from ansible_collections.blogops.release.plugins.plugin_utils.migration_lint import (
     LintError,
-    blocking,
     lint_scripts,
     script_relations,
+    summarize,
 )
 
 MODULE = 'blogops.release.migration_lint'
@@ -41,6 +41,10 @@ def read_scripts(src, placeholders):
         match = SCRIPT_NAME.match(name)
         path = os.path.join(src, name)
         if not match or match.group('kind') != 'V' or not os.path.isfile(path):
+            continue
+        if os.path.islink(path):
+            # What it leads to is not the blog module's: its text must not reach a finding.
+            problems.append('%s: a symlink; a migration must be a file of the blog module itself' % name)
             continue
         try:
             key = migration_version_key(match.group('version'), name)
@@ -92,14 +96,13 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(to_native(e)) from e
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
-        stopping = blocking(findings, fail_on)
+        summary = summarize(findings, fail_on)
         result.update(changed=False, findings=findings, scripts=[name for name, _text in chosen],
                       catalog=remote.get('catalog') or {}, applied_versions=remote.get('applied_versions', []),
-                      errors=[f['message'] for f in stopping],
-                      warnings_found=[f['message'] for f in findings if f['allowed'] is None and f not in stopping])
+                      errors=summary['errors'], warnings_found=summary['warnings'], allowed=summary['allowed'])
         if result['warnings_found']:
             result['warnings'] = result.get('warnings', []) + result['warnings_found']
-        if stopping:
+        if summary['errors']:
             result.update(failed=True, msg='migration lint found %d problem(s) in %s: %s'
-                          % (len(stopping), src, '; '.join(f['message'] for f in stopping)))
+                          % (len(summary['errors']), src, '; '.join(summary['errors'])))
         return result

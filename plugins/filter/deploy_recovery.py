@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.blogops.release.plugins.module_utils.deploy_recovery import build_checkpoint, recovery_plan
+from ansible_collections.blogops.release.plugins.plugin_utils.deploy_recovery import build_checkpoint, recovery_plan
 
 
 def deploy_checkpoint(source, database, hosts):

@@ -6,8 +6,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import json
+
 from ansible.errors import AnsibleFilterError
-from ansible_collections.blogops.release.plugins.plugin_utils.rollback_plan import RollbackRefused, host_links, rollback_plan
+from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import InvalidSidecar
+from ansible_collections.blogops.release.plugins.plugin_utils.rollback_plan import (
+    RollbackRefused,
+    after_deploy,
+    host_links,
+    rollback_plan,
+    run_plan,
+    state_before,
+)
 
 
 def _plan(history, blog_module, requested=None):
@@ -32,6 +43,37 @@ def rollback_host_links(plan, hosts):
                                  'to the release module\'s query result: %s' % e)
 
 
+def rollback_run(history, blog_module, requested, hosts, with_database=True):
+    """The rollback playbook's decisions before it changes anything: the plan, each host's links, the refusal."""
+    try:
+        return run_plan(history, blog_module, requested, hosts, with_database)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise AnsibleFilterError('blogops.release.rollback_run expects the history rows of module_version_info, the '
+                                 'blog module, the version asked for and a mapping of hosts to the release module\'s '
+                                 'query result: %s' % e)
+
+
+def rollback_before(plan, sidecar, blog_module, with_database=True):
+    """The schema version and module_version row to go back to; ``sidecar`` is the slurp of the backup's sidecar,
+    read when the plan has no checkpoint."""
+    try:
+        content = None
+        if with_database and not plan.get('checkpoint'):
+            content = json.loads(base64.b64decode(sidecar['content']).decode('utf-8'))
+        return state_before(plan, content, blog_module, with_database)
+    except InvalidSidecar as e:
+        raise AnsibleFilterError('cannot read the versions to go back to from the backup\'s sidecar: %s' % e)
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise AnsibleFilterError('blogops.release.rollback_before expects the plan of rollback_run, the slurp of the '
+                                 'backup\'s sidecar (when the plan has no checkpoint) and the blog module: %s' % e)
+
+
+def rollback_after_deploy(summary, blog_module, recover_outcome='none', check_mode=False):
+    """Whether the deploy before left anything to undo, and the outcome the rollback reports."""
+    return after_deploy(summary, blog_module, recover_outcome, check_mode)
+
+
 class FilterModule(object):
     def filters(self):
-        return {'rollback_plan': _plan, 'rollback_host_links': rollback_host_links}
+        return {'rollback_plan': _plan, 'rollback_host_links': rollback_host_links, 'rollback_run': rollback_run,
+                'rollback_before': rollback_before, 'rollback_after_deploy': rollback_after_deploy}

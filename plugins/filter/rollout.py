@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.blogops.release.plugins.plugin_utils import rollout
 
 
@@ -43,27 +44,41 @@ def rollout_stops(failed, batch_size, max_fail_percentage=0):
         raise AnsibleFilterError('blogops.release.rollout_stops: %s' % e)
 
 
-def host_outcomes(hostvars, hosts, deploy_outcome):
-    """Each host's outcome from its deploy_rollout fact and whether the rollback reached it."""
+def host_outcomes(hostvars, hosts, deploy_outcome, rollout_fact, put_back_result):
+    """Each host's outcome from its fact ``rollout_fact`` (where the rollout left it) and whether the rollback's
+    registered result ``put_back_result`` reached it: the caller names its variables."""
     states = {}
     for host in hosts:
-        reverted = rollout.task_failure(_registered(hostvars, host, 'rollback_links_result'))
-        states[host] = dict(rollout=_registered(hostvars, host, 'deploy_rollout'),
+        reverted = rollout.task_failure(_registered(hostvars, host, put_back_result))
+        states[host] = dict(rollout=_registered(hostvars, host, rollout_fact),
                             reverted=not (reverted and reverted['unreachable']))
     return rollout.host_outcomes(deploy_outcome, states)
 
 
-def host_failures(hostvars, hosts):
-    """Host -> why the rollout failed there, for the hosts it failed on."""
+def host_failures(hostvars, hosts, rollout_fact, failure_fact):
+    """Host -> why the rollout failed there (its fact ``failure_fact``), for the hosts whose ``rollout_fact`` says it
+    failed."""
     found = {}
     for host in hosts:
-        if _registered(hostvars, host, 'deploy_rollout') in ('failed', 'unreachable'):
-            found[host] = _registered(hostvars, host, 'deploy_host_failure') or 'on %s: unknown cause' % host
+        if _registered(hostvars, host, rollout_fact) in ('failed', 'unreachable'):
+            found[host] = _registered(hostvars, host, failure_fact) or 'on %s: unknown cause' % host
     return found
 
 
 def deploy_report(host_outcomes, outcome, failure='', host_failures=None, recorded_version=None, rollback_failure=''):
     return rollout.deploy_report(host_outcomes or {}, outcome, failure, host_failures, recorded_version, rollback_failure)
+
+
+def rollout_summary(failed_hosts, failure, failed_step, stopped, on_host_failure, module, version):
+    try:
+        return rollout.rollout_summary(failure, failed_step, boolean(stopped), on_host_failure, failed_hosts, module, version)
+    except (TypeError, ValueError, IndexError) as e:
+        raise AnsibleFilterError('blogops.release.rollout_summary expects a list of [failure, step] pairs: %s' % e) from e
+
+
+def outcome_filter(halted, failure, needed, check_mode):
+    # A fact may come back as text ("False"): read flags as Ansible does.
+    return rollout.decide_outcome(boolean(halted), failure, boolean(needed), boolean(check_mode))
 
 
 class FilterModule(object):
@@ -75,4 +90,6 @@ class FilterModule(object):
             'host_outcomes': host_outcomes,
             'host_failures': host_failures,
             'deploy_report': deploy_report,
+            'rollout_summary': rollout_summary,
+            'deploy_outcome': outcome_filter,
         }

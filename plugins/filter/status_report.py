@@ -10,11 +10,11 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.blogops.release.plugins.plugin_utils.status_report import build_report, report_html, report_text
 
 
-def status_report(modules, schema, history, host_releases, generated_at=None, backups=None, rehearsals=None,
-                  schema_drift=None):
+def status_report(modules, schema, history, host_releases, generated_at=None, backups=None, rehearsals=None, lint=None,
+                  lint_source=None, schema_drift=None):
     try:
         return build_report(modules or {}, schema or {}, history or [], host_releases or {}, generated_at, backups,
-                            rehearsals, schema_drift)
+                            rehearsals, lint, lint_source, schema_drift)
     except (KeyError, TypeError, AttributeError) as e:
         raise AnsibleFilterError('blogops.release.status_report: unexpected input: %s' % e)
 

@@ -8,6 +8,8 @@ module versions), how to check it (sha256, size) and how it was made.
 A backup exists only when its sidecar does: the sidecar is written last, atomically, so a dump
 without one is a leftover. Reading a sidecar validates it; checking a backup recomputes its
 checksum (for the directory format: tree_digest's checksum of the directory's manifest).
+
+The file format only: the versions a backup records are read from the database by backup_versions.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,13 +26,6 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_naming impo
     SIDECAR_SUFFIX,
     parse_backup_name,
 )
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions, record_of
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
-    current_versions,
-    fetch_newest_schema_row,
-    fetch_schema_rows,
-)
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import file_sha256, tree_sha256
 
 SIDECAR_FORMAT = 1
@@ -68,25 +63,8 @@ def sidecar_path(backup_path):
     return backup_path + SIDECAR_SUFFIX
 
 
-def read_versions(cursor, schema):
-    """Schema versions (newest overall and per blog module) and blog module versions, as a sidecar holds them.
-
-    A database without tracking tables has none: null and empty maps.
-    """
-    if not tracking_tables_exist(cursor, schema):
-        return dict(schema_version=None, schema_versions={}, module_versions={})
-    per_module = current_versions(fetch_schema_rows(cursor, schema))
-    newest = fetch_newest_schema_row(cursor, schema)
-    modules = fetch_module_versions(cursor, schema)
-    return dict(
-        schema_version=newest['version'] if newest else None,
-        schema_versions=dict((name, row['version']) for name, row in per_module.items()),
-        module_versions=dict((name, record_of(row)) for name, row in modules.items()),
-    )
-
-
 def version_differences(expected, actual):
-    """What differs between two version maps as read by read_versions(); empty when they agree."""
+    """What differs between two version maps as backup_versions.read_versions reads them; empty when they agree."""
     differences = []
     if expected.get('schema_version') != actual.get('schema_version'):
         differences.append('schema version of the database: backup %s, restored %s'
@@ -130,6 +108,13 @@ def read_sidecar(backup_path):
         raise InvalidSidecar('cannot read the sidecar %s: %s' % (path, e))
     except ValueError as e:
         raise InvalidSidecar('the sidecar %s is not valid JSON: %s' % (path, e))
+    return validate_sidecar(content, backup_path)
+
+
+def validate_sidecar(content, backup_path):
+    """``content``, the parsed sidecar of the backup at ``backup_path``, checked field by field; raises
+    InvalidSidecar saying what is wrong."""
+    path = sidecar_path(backup_path)
     if not isinstance(content, dict):
         raise InvalidSidecar('the sidecar %s does not hold a JSON object' % path)
     for field, types in _FIELDS.items():

@@ -62,16 +62,25 @@ def tracking_schema(module):
         module.fail_json(msg=to_native(e))
 
 
-def connect(module, purpose, autocommit=False, dbname=None):
-    """Open a session to the blog database (or to ``dbname`` on the same server) or fail the module
-    saying where it could not connect."""
+def try_connect(module, purpose, autocommit=False, dbname=None):
+    """Open a session to the blog database (or to ``dbname`` on the same server): (connection, None), or
+    (None, a message saying where it could not connect) for a caller that goes on without the database."""
     ensure_required_libs(module)
     params = module.params if dbname is None else dict(module.params, login_db=dbname, db=None, database=None)
     conn_params = get_conn_params(module, params, warn_db_default=False)
     conn_params.setdefault('application_name', application_name(purpose))
     conn, error = connect_to_db(module, dict(conn_params), autocommit=autocommit, fail_on_conn=False)
     if conn is None:
-        module.fail_json(msg='cannot connect to PostgreSQL %s: %s' % (describe_target(conn_params), scrub(error, module)))
+        return None, 'cannot connect to PostgreSQL %s: %s' % (describe_target(conn_params), scrub(error, module))
+    return conn, None
+
+
+def connect(module, purpose, autocommit=False, dbname=None):
+    """Open a session to the blog database (or to ``dbname`` on the same server) or fail the module
+    saying where it could not connect."""
+    conn, message = try_connect(module, purpose, autocommit, dbname)
+    if conn is None:
+        module.fail_json(msg=message)
     return conn
 
 

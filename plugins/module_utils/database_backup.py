@@ -30,11 +30,11 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_naming impo
 from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
     backup_digest,
     build_sidecar,
-    read_versions,
     sidecar_path,
     write_sidecar,
 )
 from ansible_collections.blogops.release.plugins.module_utils.backup_trust import directory_problem
+from ansible_collections.blogops.release.plugins.module_utils.backup_versions import read_versions
 
 FORMATS = ('custom', 'directory', 'plain')
 

@@ -36,9 +36,9 @@ import uuid
 from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
     VERSION_FIELDS,
     check_backup,
-    read_versions,
     version_differences,
 )
+from ansible_collections.blogops.release.plugins.module_utils.backup_versions import read_versions
 from ansible_collections.blogops.release.plugins.module_utils.connection import dict_cursor
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident
 from ansible_collections.blogops.release.plugins.module_utils.plain_dump_input import (

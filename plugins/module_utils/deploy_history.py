@@ -9,7 +9,7 @@ deploy's lock: a second deploy of the same blog module cannot open one, and a ru
 killed leaves its row behind for the next run to find.
 
 The row also records which controller run owns it (``controller``, ``controller_pid``,
-``controller_token``: see controller_run), its last sign of life (``heartbeat_at``, renewed by every
+``controller_token``: see plugin_utils/controller_run), its last sign of life (``heartbeat_at``, renewed by every
 step) and, once the deploy is about to change files, the state to return to (``checkpoint``).
 A later run that finds the row and proves its owner dead (no session of it open, heartbeat older
 than the lease) takes it over with a compare-and-set on that identity and heartbeat, so that two
@@ -25,9 +25,13 @@ import json
 from ansible_collections.blogops.release.plugins.module_utils.connection import database_error_class, database_error_message
 from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
 from ansible_collections.blogops.release.plugins.module_utils.schema_drift import write_snapshot
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, table
+from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, history_status, table
 
-FINAL_STATUSES = ('deployed', 'failed', 'rolled_back')
+# The longest a deploy goes without renewing its heartbeat while no session of it is open: the upload of the
+# release to every app host, or one batch of the switch with its health checks (a minute or two each at most with
+# the defaults), with more than twice that as margin (plugin_utils/controller_run judges a run by it).
+DEFAULT_LEASE = 300
+FINAL_STATUSES = ('deployed', 'failed', 'halted', 'rolled_back')
 RUN_FIELDS = ('controller', 'controller_pid', 'controller_token')
 # Read through to_jsonb so that a history table of an earlier release, without the run columns, reads too.
 _SELECT = ("SELECT to_jsonb(h) || jsonb_build_object('heartbeat_age_s', floor(extract(epoch FROM now() - "
@@ -60,6 +64,7 @@ def _rows(cursor):
         row['heartbeat_age_s'] = int(row['heartbeat_age_s']) if row.get('heartbeat_age_s') is not None else None
         for field in RUN_FIELDS + ('heartbeat_at', 'checkpoint'):
             row.setdefault(field, None)
+        row['status'] = history_status(row.get('status'), row.get('message'))
         result.append(row)
     return result
 
@@ -78,7 +83,7 @@ _SESSIONS = (
 
 def deploy_sessions(cursor, module_name):
     """The open database sessions working for a deploy of blog module ``module_name`` (pid, application_name,
-    state, age_s): while one is open, its run may be alive (controller_run.run_state)."""
+    state, age_s): while one is open, its run may be alive (plugin_utils/controller_run.run_state)."""
     cursor.execute(_SESSIONS, (module_name,))
     return [dict(row) for row in cursor.fetchall()]
 
@@ -105,7 +110,7 @@ def fetch_deploy(cursor, schema, history_id):
 
 
 def start_deploy(cursor, schema, module_name, to_version, actor=None, message=None, check_mode=False, run=None):
-    """Open the deploy's row, owned by ``run`` (controller_run.this_run); raises DeployConflict naming the
+    """Open the deploy's row, owned by ``run`` (plugin_utils/controller_run.this_run); raises DeployConflict naming the
     deploy already in progress."""
     running = deploys_in_progress(cursor, schema, module_name)
     if running:
@@ -187,6 +192,15 @@ def _record_schema(cursor, schema, module_name, history_id):
         return dict(recorded=False, error=database_error_message(e))
     cursor.execute('RELEASE SAVEPOINT schema_snapshot')
     return dict(recorded=True, objects=objects)
+
+
+def snapshot_warning(row):
+    """The warning for a close whose schema could not be recorded, or None."""
+    snapshot = (row or {}).get('schema_snapshot') or {}
+    if snapshot.get('recorded') is False:
+        return ('the schema this deploy left was not recorded, so the next drift check compares with an older one: %s'
+                % snapshot['error'])
+    return None
 
 
 def take_over_deploy(cursor, schema, history_id, owner, run, message=None, check_mode=False):

@@ -33,7 +33,7 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     database_error_message,
     dict_cursor,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import line_of, split_statements
+from ansible_collections.blogops.release.plugins.module_utils.migration_files import line_of
 from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
     fetch_schema_rows,
     insert_schema_row,
@@ -94,9 +94,9 @@ def _error_line(error, text, offset=0):
         return None
 
 
-def _failed_statement(error, text):
-    """The statement of ``text`` that failed: the one PostgreSQL's error position is in, or the only one."""
-    statements = split_statements(text)
+def _failed_statement(error, script):
+    """The statement of ``script`` that failed: the one PostgreSQL's error position is in, or the only one."""
+    statements = script.split()
     position = getattr(getattr(error, 'diag', None), 'statement_position', None)
     try:
         offset = int(position) - 1
@@ -362,7 +362,7 @@ class MigrationRunner:
         row = insert_schema_row(self.cursor, self.schema, self._request(script, version_of(script), kind, 0, False),
                                 self.actor)
         started = time.monotonic()
-        for statement in split_statements(script.text):
+        for statement in script.split():
             try:
                 self.execute_statement(script, statement, in_transaction=False)
             except database_error_class() as e:
@@ -395,7 +395,7 @@ class MigrationRunner:
         where = script.script + (' line %d' % line if line else '')
         text = '%s failed: %s.' % (where, database_error_message(error).rstrip('.'))
         if _sqlstate(error) == INSUFFICIENT_PRIVILEGE:
-            text += ' ' + self._privilege_hint(script, statement or _failed_statement(error, script.text), error)
+            text += ' ' + self._privilege_hint(script, statement or _failed_statement(error, script), error)
         if in_transaction:
             text += ' Its transaction was rolled back'
             if rolled_back:

@@ -13,6 +13,7 @@ import json
 
 from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import (
     ensure_tracking_tables,
+    history_status,
     table,
     tracking_tables_exist,
 )
@@ -87,7 +88,8 @@ def append_history(cursor, schema, module_name, from_version, to_version, status
 
 def fetch_history(cursor, schema, module_name=None, limit=None, checkpoint=False):
     """History rows, newest first; with ``checkpoint``, each deploy's checkpoint too (null for a table of an
-    earlier release, which has no such column)."""
+    earlier release, which has no such column). A halted deploy stored by an earlier release as ``failed`` reads
+    as ``halted``."""
     columns = _HISTORY_COLUMNS + (", to_jsonb(h) -> 'checkpoint' AS checkpoint" if checkpoint else '')
     query = 'SELECT %s FROM %s AS h' % (columns, table(schema, 'module_version_history'))
     params = []
@@ -99,7 +101,10 @@ def fetch_history(cursor, schema, module_name=None, limit=None, checkpoint=False
         query += ' LIMIT %s'
         params.append(limit)
     cursor.execute(query, params)
-    return [plain(row) for row in cursor.fetchall()]
+    rows = [plain(row) for row in cursor.fetchall()]
+    for row in rows:
+        row['status'] = history_status(row['status'], row['message'])
+    return rows
 
 
 def apply_module_version(cursor, schema, module_name, record, actor=None, check_mode=False, record_history=True):

@@ -32,9 +32,9 @@ from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar imp
     BackupMismatch,
     InvalidSidecar,
     check_backup,
-    read_versions,
 )
 from ansible_collections.blogops.release.plugins.module_utils.backup_trust import UntrustedBackup
+from ansible_collections.blogops.release.plugins.module_utils.backup_versions import read_versions
 from ansible_collections.blogops.release.plugins.module_utils.connection import dict_cursor
 from ansible_collections.blogops.release.plugins.module_utils.database_restore import DatabaseRestore, work_name
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident

@@ -12,7 +12,11 @@ from ansible_collections.blogops.release.plugins.module_utils.advisory_lock impo
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident
 
 TABLES = ('module_version', 'module_version_history', 'schema_version')
-HISTORY_STATUSES = ('deploying', 'deployed', 'failed', 'rolled_back')
+# halted: a rolling deploy that stopped part way (blogops_release_on_host_failure=halt), its new release live on
+# some hosts and the schema migrated; in effect until a rollback undoes it.
+HISTORY_STATUSES = ('deploying', 'deployed', 'failed', 'halted', 'rolled_back')
+# How a halted deploy was stored before it had a status of its own: ``failed``, with this in its message.
+HALTED_NOTE = 'the rollout halted'
 SCHEMA_KINDS = ('migrate', 'undo', 'baseline', 'repair')
 
 # The schema as the applied migrations made it, recorded when a deploy or rollback closes (schema_drift).
@@ -40,7 +44,7 @@ _DDL = (
         module_name text NOT NULL,
         from_version text,
         to_version text,
-        status text NOT NULL CHECK (status IN ('deploying', 'deployed', 'failed', 'rolled_back')),
+        status text NOT NULL CONSTRAINT module_version_history_status_check CHECK (status IN ({statuses})),
         backup text,
         started_at timestamptz NOT NULL DEFAULT now(),
         finished_at timestamptz,
@@ -73,6 +77,14 @@ _DDL = (
 )
 
 
+def history_status(status, message):
+    """The status a history row reads as: a row of an earlier release stored as ``failed`` whose message says
+    the rollout halted is ``halted``."""
+    if status == 'failed' and HALTED_NOTE in (message or ''):
+        return 'halted'
+    return status
+
+
 def table(schema, name):
     """The quoted, schema-qualified name of a tracking table."""
     return '%s.%s' % (quote_ident(schema), quote_ident(name))
@@ -86,16 +98,39 @@ HISTORY_RUN_COLUMNS = (('controller', 'text'), ('controller_pid', 'integer'), ('
                        ('heartbeat_at', 'timestamptz'), ('checkpoint', 'jsonb'))
 
 
+_NEWEST_STATUS = "%'halted'%"
+# A CHECK constraint of module_version_history that names the statuses but not the newest one (an earlier release's).
+_STALE_STATUS_CHECKS = ("SELECT conname::text AS name FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'c' "
+                        "AND pg_get_constraintdef(oid) LIKE '%%status%%' AND pg_get_constraintdef(oid) NOT LIKE %s")
+
+
 def _tables_state(cursor, schema):
-    """(tables and indexes exist, module_version_history has every column of this release)."""
+    """(tables and indexes exist, module_version_history has every column and status of this release)."""
     names = TABLES + INDEXES
+    history = table(schema, 'module_version_history')
     cursor.execute('SELECT ' + ' AND '.join(['to_regclass(%s) IS NOT NULL'] * len(names)) + ' AS present, '
                    '(SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) AND NOT attisdropped '
-                   'AND attname::text = ANY(%s)) AS columns',
+                   'AND attname::text = ANY(%s)) AS columns, '
+                   'EXISTS (' + _STALE_STATUS_CHECKS + ') AS stale',
                    [table(schema, name) for name in names]
-                   + [table(schema, 'module_version_history'), [name for name, _type in HISTORY_RUN_COLUMNS]])
+                   + [history, [name for name, _type in HISTORY_RUN_COLUMNS], history, _NEWEST_STATUS])
     row = cursor.fetchone()
-    return bool(row['present']), row['columns'] == len(HISTORY_RUN_COLUMNS)
+    return bool(row['present']), row['columns'] == len(HISTORY_RUN_COLUMNS) and not row['stale']
+
+
+def _statuses_sql():
+    return ', '.join("'%s'" % status for status in HISTORY_STATUSES)
+
+
+def _upgrade_status_check(cursor, schema):
+    """Replace an earlier release's CHECK on the history's status by one that accepts every status of this one
+    (a superset: the rows there already satisfy it)."""
+    history = table(schema, 'module_version_history')
+    cursor.execute(_STALE_STATUS_CHECKS, (history, _NEWEST_STATUS))
+    for row in cursor.fetchall():
+        cursor.execute('ALTER TABLE %s DROP CONSTRAINT %s' % (history, quote_ident(row['name'])))
+        cursor.execute('ALTER TABLE %s ADD CONSTRAINT %s CHECK (status IN (%s))'
+                       % (history, quote_ident(row['name']), _statuses_sql()))
 
 
 def tracking_tables_exist(cursor, schema):
@@ -106,7 +141,8 @@ def tracking_tables_exist(cursor, schema):
 def ensure_tracking_tables(cursor, schema):
     """Create the schema and tables when missing, in the caller's transaction; True when created.
 
-    A history table of an earlier release gets the columns added since (HISTORY_RUN_COLUMNS).
+    A history table of an earlier release gets the columns added since (HISTORY_RUN_COLUMNS) and a status
+    check that accepts ``halted``.
 
     The transaction-level advisory lock makes concurrent first runs wait for each other instead
     of failing on the catalogs' unique indexes; the second one then finds the tables there.
@@ -121,10 +157,11 @@ def ensure_tracking_tables(cursor, schema):
     if cursor.fetchone() is None:
         cursor.execute('CREATE SCHEMA %s' % quote_ident(schema))
     for statement in _DDL:
-        cursor.execute(statement.format(s=quote_ident(schema)))
+        cursor.execute(statement.format(s=quote_ident(schema), statuses=_statuses_sql()))
     for name, column_type in HISTORY_RUN_COLUMNS:
         cursor.execute('ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s'
                        % (table(schema, 'module_version_history'), quote_ident(name), column_type))
+    _upgrade_status_check(cursor, schema)
     return not exist
 
 

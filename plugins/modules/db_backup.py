@@ -75,6 +75,23 @@ options:
         version.
       - Omitted means C(pg_dump) is looked up on the PATH.
     type: path
+  history_id:
+    description:
+      - The C(module_version_history) row of the deploy this backup is taken for (see M(blogops.release.deployment)).
+      - With O(progress_note), once the backup is complete, the row gets the note, the backup's path and
+        O(progress_checkpoint), in a transaction of their own, on this module's connection. A note that cannot be
+        written is a warning, not a failure.
+      - Omitted (or V(0)) means no row is written.
+    type: int
+  progress_note:
+    description:
+      - "With O(history_id), the step the deploy goes on to, for example C(step: upload)."
+    type: str
+  progress_checkpoint:
+    description:
+      - With O(history_id) and O(progress_note), the state a recovery of the deploy returns to (see the
+        O(blogops.release.deployment#module:checkpoint) option of M(blogops.release.deployment)).
+    type: dict
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -265,6 +282,7 @@ from ansible_collections.blogops.release.plugins.module_utils.database_backup im
     DatabaseBackup,
     check_backup_options,
 )
+from ansible_collections.blogops.release.plugins.module_utils.deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
 from ansible_collections.blogops.release.plugins.module_utils.pg_client import (
     ClientProgramError,
     PgClient,
@@ -282,6 +300,8 @@ def main():
             keep=dict(type='int'),
             label=dict(type='str'),
             pg_bin_dir=dict(type='path'),
+            progress_checkpoint=dict(type='dict'),
+            **PROGRESS_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )
@@ -311,8 +331,11 @@ def main():
         module.fail_json(msg='cannot back up database %s into %s: %s' % (p['login_db'], p['backup_dir'], to_native(e)))
     except database_error as e:
         module.fail_json(msg='cannot back up database %s: %s' % (p['login_db'], database_error_message(e)))
-    finally:
-        conn.close()
+    warning = note_progress(conn, dict_cursor(conn), schema, p, backup=result.get('path'),
+                            checkpoint=p['progress_checkpoint'], check_mode=module.check_mode, error_class=database_error)
+    conn.close()
+    if warning:
+        module.warn(warning)
     module.exit_json(**result)
 
 

@@ -21,8 +21,11 @@ description:
   - V(progress) records how far an open deploy got (O(note)), its pre-deploy backup (O(backup)) and the state to
     return to (O(checkpoint)), and renews the row's heartbeat, so that a later run can tell what a killed run left
     behind, and whether that run is dead. Without O(note), O(backup) and O(checkpoint) it only renews the heartbeat.
-  - V(finished) closes the row as C(deployed), C(failed) or C(rolled_back), and records the schema the deploy left, in
-    the same transaction, as the reference of M(blogops.release.schema_drift_info).
+  - V(finished) closes the row as C(deployed), C(failed), C(halted) or C(rolled_back), and records the schema the
+    deploy left, in the same transaction, as the reference of M(blogops.release.schema_drift_info). C(halted) is a
+    rolling deploy that stopped part way (C(blogops_release_on_host_failure=halt)), its new release live on some hosts
+    and the schema migrated; it stays in effect until the rollback playbook undoes it. A row that an earlier
+    release stored as C(failed) with C(the rollout halted) in its message reads as C(halted).
   - V(query) returns the deploys in progress, each with the database sessions working for it (C(sessions), from
     C(pg_stat_activity)), C(run_state) and C(run_reason). C(run_state) is C(dead) when no such session is open and
     the heartbeat is older than O(stale_after); C(alive) when the run's C(ansible-playbook) process runs in this
@@ -56,8 +59,10 @@ options:
   status:
     description:
       - With O(state=finished), the outcome.
+      - V(halted) is a rolling deploy that stopped part way and left its changes in effect; V(failed) one that
+        changed nothing, or whose rollback failed too.
     type: str
-    choices: [deployed, failed, rolled_back]
+    choices: [deployed, failed, halted, rolled_back]
   note:
     description:
       - What happened, or the step reached; stored in the row's C(message).
@@ -194,6 +199,17 @@ deployment:
     heartbeat_at: "2026-11-24T10:00:05.000000+00:00"
     heartbeat_age_s: 3
     checkpoint: null
+module:
+  description: With O(state=takeover), the blog module's C(module_version) row (null for none), read on the same
+    connection, for the recovery to compare with the deploy's checkpoint.
+  returned: with O(state=takeover)
+  type: dict
+  sample:
+    module_name: comments
+    version: 1.4.0
+    schema_version: "1.2"
+    dependencies: {}
+    checksum: "sha256:1f2e..."
 in_progress:
   description: With O(state=query), the open deploy rows of the blog module, as in RV(deployment), each with
     C(run_state) (C(alive), C(dead) or C(unknown)) and C(run_reason).
@@ -223,16 +239,19 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.controller_run import DEFAULT_LEASE
 from ansible_collections.blogops.release.plugins.module_utils.deploy_history import (
+    DEFAULT_LEASE,
+    FINAL_STATUSES,
     RUN_FIELDS,
     DeployConflict,
     deploys_in_progress,
+    snapshot_warning,
     start_deploy,
     take_over_deploy,
     update_deploy,
 )
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
 from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
 from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, tracking_tables_exist
 
@@ -259,15 +278,18 @@ def run(module, cursor, schema):
     if state == 'takeover':
         row = take_over_deploy(cursor, schema, params['history_id'], params['owner'] or {}, run, params['note'],
                                check_mode=module.check_mode)
+        if row['module_name'] == params['module_name']:
+            # What the recovery compares with the checkpoint, read here rather than by a module run of its own.
+            return dict(changed=True, deployment=row,
+                        module=fetch_module_versions(cursor, schema, params['module_name']).get(params['module_name']))
         changed = True
     else:
         changed, row = update_deploy(cursor, schema, params['history_id'],
                                      status=params['status'] if state == 'finished' else None,
                                      message=params['note'], backup=params['backup'], checkpoint=params['checkpoint'],
                                      check_mode=module.check_mode)
-    if (row.get('schema_snapshot') or {}).get('recorded') is False:
-        module.warn('the schema this deploy left was not recorded, so the next drift check compares with an older one: %s'
-                    % row['schema_snapshot']['error'])
+    if snapshot_warning(row):
+        module.warn(snapshot_warning(row))
     if row['module_name'] != params['module_name']:
         raise DeployConflict('history row %s belongs to blog module %s, not %s'
                              % (params['history_id'], row['module_name'], params['module_name']))
@@ -281,7 +303,7 @@ def main():
             state=dict(type='str', default='started', choices=['started', 'progress', 'finished', 'query', 'takeover']),
             to_version=dict(type='str'),
             history_id=dict(type='int'),
-            status=dict(type='str', choices=['deployed', 'failed', 'rolled_back']),
+            status=dict(type='str', choices=list(FINAL_STATUSES)),
             note=dict(type='str'),
             backup=dict(type='str'),
             actor=dict(type='str'),

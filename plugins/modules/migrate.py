@@ -42,6 +42,9 @@ description:
     O(lock_wait) seconds for it and then fails naming the session that holds it. A killed run's lock goes with
     its database session. The session's C(application_name) is C(blogops.release/migrate/<module_name>@<host>).
   - O(path) is read on the host that runs the module; O(src) is read on the controller and shipped.
+  - Where the scripts are on the controller (O(src), or O(path) over a local connection), the action plugin reads them
+    with PostgreSQL's own parser (pglast) and ships that reading, so the module splits and classifies statements the
+    way the server does; the managed host needs no pglast. Other scripts are read by a small fallback lexer.
 options:
   module_name:
     description:
@@ -62,6 +65,14 @@ options:
     description:
       - Set by the action plugin, not by users, the archive of O(src) on the host.
     type: path
+  readings:
+    description:
+      - Set by the action plugin, not by users. For each script file, what PostgreSQL's parser (pglast, on the
+        controller) found in it, its statements and which of them cannot run in a transaction, end the transaction,
+        copy from STDIN or switch off one of the run's protections.
+      - A script without a reading (the parser rejected it, O(path) is on another host, or the module runs without
+        its action plugin) is read by the module's own fallback lexer.
+    type: dict
   state:
     description:
       - V(present) applies the pending migrations up to O(target_version).
@@ -122,6 +133,18 @@ options:
   actor:
     description:
       - Who runs the migrations, stored in C(applied_by). Defaults to the database user.
+    type: str
+  history_id:
+    description:
+      - The C(module_version_history) row of the deploy this migration is part of (see M(blogops.release.deployment)).
+      - With O(progress_note) and O(state=present), the row gets the note, in a transaction of its own, on this
+        module's connection, before the migration locks anything, so that a killed run leaves the step it reached. A note
+        that cannot be written is a warning, not a failure.
+      - Omitted (or V(0)) means no row is written.
+    type: int
+  progress_note:
+    description:
+      - "With O(history_id), the step reached, for example C(step: migrate)."
     type: str
 extends_documentation_fragment:
   - community.postgresql.postgres
@@ -257,12 +280,18 @@ pending:
     in_transaction:
       description: False for a script that runs alone outside a transaction.
       type: bool
+    read_by:
+      description: >-
+        Who read the script's statements: V(pglast), PostgreSQL's parser on the controller, or V(lexer), the module's
+        fallback (see O(readings)).
+      type: str
   sample:
     - version: "1.2"
       script: V1.2__add_column.sql
       description: add column
       checksum: 0be1ca09b04d13e1ad63bac6bf5e2ca8ad1d8e1bc7d5d1a9b0d0a0da2bce3fc1
       in_transaction: true
+      read_by: pglast
 undone:
   description: The versions undone, newest first (predicted in check mode).
   returned: O(state=undo)
@@ -362,8 +391,10 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     database_argument_spec,
     database_error_class,
     database_error_message,
+    dict_cursor,
     tracking_schema,
 )
+from ansible_collections.blogops.release.plugins.module_utils.deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
     MigrationFileError,
@@ -461,7 +492,7 @@ class MigrateTask:
 
     def run_scripts(self, plan, kind, version_of=None):
         steps = group_steps(plan.scripts, self.params['transaction'], self.runner.server_version)
-        pending = [dict(script.describe(), in_transaction=step.in_transaction)
+        pending = [dict(script.describe(), in_transaction=step.in_transaction, read_by=script.read_by)
                    for step in steps for script in step.scripts]
         self.result.update(schema_version_before=plan.before, schema_version_after=plan.after, applied=[],
                            pending=pending)
@@ -530,11 +561,16 @@ class MigrateTask:
         state = self.params['state']
         if self.params['path'] is not None:
             try:
-                self.migrations = scan_migrations(self.params['path'], placeholders)
+                self.migrations = scan_migrations(self.params['path'], placeholders, self.params['readings'])
             except MigrationFileError as e:
                 self.fail(to_native(e), problems=e.problems)
 
         conn = connect(self.module, 'migrate/%s' % self.name, autocommit=True)
+        if state == 'present':
+            warning = note_progress(conn, dict_cursor(conn), schema, self.params, check_mode=self.module.check_mode,
+                                    error_class=database_error_class())
+            if warning:
+                self.module.warn(warning)
         try:
             self.runner = MigrationRunner(conn, schema, self.name, self.params['actor'])
             self.start()
@@ -557,6 +593,7 @@ def main():
             path=dict(type='path'),
             src=dict(type='path'),
             archive=dict(type='path'),
+            readings=dict(type='dict'),
             state=dict(type='str', default='present', choices=['present', 'validate', 'undo', 'baseline', 'repair']),
             target_version=dict(type='str'),
             baseline_version=dict(type='str'),
@@ -567,6 +604,7 @@ def main():
             statement_timeout=dict(type='str'),
             placeholders=dict(type='dict', default={}),
             actor=dict(type='str'),
+            **PROGRESS_ARGUMENT_SPEC
         ),
         required_if=[
             ('state', 'present', ['path', 'archive'], True),

@@ -164,6 +164,12 @@ warnings_found:
   returned: always
   type: list
   elements: str
+allowed:
+  description: Each opt-out, with the reason its script gives.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{rule: drop-column, script: V3__drop_slug.sql, line: 2, severity: error, reason: "unused since 1.4"}]
 scripts:
   description: The scripts checked, in order.
   returned: always

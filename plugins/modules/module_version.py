@@ -53,6 +53,25 @@ options:
       - The C(module_version_history) row of the deploy that changes the version (see M(blogops.release.deployment)).
         That row records the change, so none is appended.
     type: int
+  progress_note:
+    description:
+      - With O(history_id) and O(state=present), the step reached (the deploy role's note for its record step), written into that row
+        in a transaction of its own before the record, so that a run killed during the record leaves it. A note that
+        cannot be written is a warning, not a failure.
+    type: str
+  verify:
+    description:
+      - With O(state=present), check in the transaction of the record that the blog module's schema, as
+        C(schema_version) holds it, is at O(schema_version) (none when O(schema_version) is omitted). When it is not,
+        nothing is recorded and the task fails saying what the database holds.
+    type: bool
+    default: false
+  close_note:
+    description:
+      - With O(history_id) and O(state=present), close that row as C(deployed) with this message, in the transaction
+        of the record (after O(verify)), so that the record and the end of the deploy land together or not at all.
+      - Omitted means the row stays open.
+    type: str
   state:
     description:
       - V(present) makes the row equal the options; V(absent) removes it.
@@ -127,6 +146,17 @@ module:
     updated_by:
       description: Who changed it last.
       type: str
+deployment:
+  description: The deploy's C(module_version_history) row after O(close_note) closed it, with C(schema_snapshot) as
+    M(blogops.release.deployment) returns it (the schema the deploy left, recorded for the drift check).
+  returned: with O(close_note) and O(history_id), not in check mode
+  type: dict
+  sample: {"id": 42, "module_name": "comments", "status": "deployed", "message": "deployed comments 1.4.0"}
+step:
+  description: V(verify) when O(verify) found that the database does not match the record.
+  returned: failure of O(verify)
+  type: str
+  sample: verify
 history_id:
   description: Id of the C(module_version_history) row appended for a version change.
   returned: when the version changed, without O(history_id) and not in check mode
@@ -145,6 +175,9 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     tracking_schema,
 )
 from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
+from ansible_collections.blogops.release.plugins.module_utils.deploy_close import check_recorded
+from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DeployConflict, snapshot_warning, update_deploy
+from ansible_collections.blogops.release.plugins.module_utils.deploy_progress import note_progress
 from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
 from ansible_collections.blogops.release.plugins.module_utils.module_versions import apply_module_version
@@ -177,6 +210,9 @@ def main():
             checksum=dict(type='str'),
             actor=dict(type='str'),
             history_id=dict(type='int'),
+            progress_note=dict(type='str'),
+            verify=dict(type='bool', default=False),
+            close_note=dict(type='str'),
             state=dict(type='str', default='present', choices=['present', 'absent']),
         ),
         required_if=[('state', 'present', ['version'])],
@@ -189,12 +225,29 @@ def main():
     schema = tracking_schema(module)
     name = module.params['module_name']
 
+    p = module.params
     conn = connect(module, 'module_version/%s' % name)
+    cursor = dict_cursor(conn)
+    present = p['state'] == 'present'
+    if present:
+        warning = note_progress(conn, cursor, schema, p, check_mode=module.check_mode, error_class=database_error_class())
+        if warning:
+            module.warn(warning)
+    closed = None
     try:
-        outcome = apply_module_version(dict_cursor(conn), schema, name, record,
-                                       actor=module.params['actor'], check_mode=module.check_mode,
-                                       record_history=module.params['history_id'] is None)
+        outcome = apply_module_version(cursor, schema, name, record, actor=p['actor'], check_mode=module.check_mode,
+                                       record_history=p['history_id'] is None)
+        if present and p['verify'] and not module.check_mode:
+            mismatch = check_recorded(cursor, schema, name, outcome['row'])
+            if mismatch:
+                conn.rollback()
+                module.fail_json(msg=mismatch + '; nothing was recorded', step='verify')
+        if present and p['close_note'] and p['history_id'] and not module.check_mode:
+            closed = update_deploy(cursor, schema, p['history_id'], status='deployed', message=p['close_note'])[1]
         conn.commit()
+    except DeployConflict as e:
+        conn.rollback()
+        module.fail_json(msg="cannot close the deploy of blog module '%s': %s; nothing was recorded" % (name, to_native(e)))
     except database_error_class() as e:
         conn.rollback()
         module.fail_json(msg="cannot record the version of blog module '%s': %s" % (name, database_error_message(e)))
@@ -206,6 +259,10 @@ def main():
         result['module'] = outcome['row']
     if outcome['history_id'] is not None:
         result['history_id'] = outcome['history_id']
+    if closed is not None:
+        result['deployment'] = closed
+        if snapshot_warning(closed):
+            module.warn(snapshot_warning(closed))
     module.exit_json(**result)
 
 

@@ -90,7 +90,10 @@ in_progress:
   type: list
   elements: dict
 history:
-  description: History rows, newest first.
+  description:
+    - History rows, newest first. C(status) is C(deploying), C(deployed), C(failed), C(halted) or C(rolled_back).
+    - A halted deploy that an earlier release stored as C(failed), with C(the rollout halted) in its message, reads as
+      C(halted).
   returned: when O(history=true)
   type: list
   elements: dict

@@ -21,6 +21,7 @@ description:
     directory into place; a failure removes the partial directory. The same content again changes nothing and
     transfers nothing. Needs no rsync on either side and works under C(become).
   - V(active) switches C(current) by renaming a new symlink over it; the release it pointed to becomes C(previous).
+    With O(checksum), it then proves the live release's files as V(verify) does, in the same run.
   - V(absent) removes one release, never the live one nor the rollback target.
   - V(restore) sets C(current) and C(previous) back to O(current_release) and O(previous_release), as recorded
     before a deploy (an empty value removes the link); the rollback of a deploy uses it.
@@ -74,6 +75,8 @@ options:
       - With O(state=present), the checksum of O(src) as M(blogops.release.blog_source) returns it (C(sha256:<hex>)),
         which saves computing it again. The host checks the unpacked release against it in any case.
       - With O(state=verify), the checksum the live release's files must have.
+      - With O(state=active), the same proof right after the switch (also when C(current) pointed to the release
+        already); a failure returns RV(step=verify) and leaves the switch done, for the caller to put back.
     type: str
   compress:
     description:
@@ -193,9 +196,14 @@ partial:
   type: list
   elements: str
 verified:
-  description: With O(state=verify), true (a mismatch fails the task).
-  returned: with O(state=verify)
+  description: With O(state=verify), and O(state=active) with O(checksum), true (a mismatch fails the task).
+  returned: with O(state=verify), and O(state=active) with O(checksum) outside check mode
   type: bool
+step:
+  description: V(verify) when the proof after a switch (O(state=active) with O(checksum)) failed.
+  returned: failure of that proof
+  type: str
+  sample: verify
 removed:
   description: With O(state=clean), the unfinished uploads and releases removed (or that would be, in check mode).
   returned: with O(state=clean)
@@ -289,6 +297,13 @@ def run(module, layout):
                                % (release_id, params['module_name'], layout.release_path(release_id)))
         if result['changed'] and not module.check_mode:
             layout.activate(release_id)
+        if params['checksum'] and not module.check_mode:
+            try:
+                result.update(verify(layout, dict(params, release_id=release_id)))
+            except ReleaseError as e:
+                e.step = 'verify'
+                raise
+            result['changed'] = before != release_id
         return result
     if state == 'absent':
         release_id = chosen_release(layout, params) if params['version'] else params['release_id']
@@ -345,7 +360,9 @@ def main():
         result = run(module, layout)
         result.update(current=layout.describe(layout.link_target(layout.current)),
                       previous=layout.describe(layout.link_target(layout.previous)))
-    except (ReleaseError, UnsafeArchive, ValueError) as e:
+    except ReleaseError as e:
+        module.fail_json(msg=to_native(e), **dict(step=e.step) if getattr(e, 'step', None) else {})
+    except (UnsafeArchive, ValueError) as e:
         module.fail_json(msg=to_native(e))
     except (IOError, OSError) as e:
         module.fail_json(msg='release of %s under %s failed: %s'

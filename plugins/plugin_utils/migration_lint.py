@@ -567,3 +567,16 @@ def script_relations(scripts):
         except ValueError:
             continue
     return sorted(found)
+
+
+def summarize(findings, fail_on=ERROR):
+    """The findings as a deploy summary or a report shows them: ``errors`` (the messages that stop the run),
+    ``warnings`` (the other messages not opted out) and ``allowed`` (each opt-out: rule, script, line, severity and
+    the reason the script gives)."""
+    stopping = blocking(findings, fail_on)
+    return dict(
+        errors=[f['message'] for f in stopping],
+        warnings=[f['message'] for f in findings if f['allowed'] is None and f not in stopping],
+        allowed=[dict(rule=f['rule'], script=f['script'], line=f['line'], severity=f['severity'], reason=f['allowed'])
+                 for f in findings if f['allowed'] is not None],
+    )

@@ -5,7 +5,7 @@
 """What a rollback undoes, read from the blog module's history, and where each app host goes back to.
 
 The deploys still in effect form a stack, replayed from the history oldest first: a deploy that went
-through (``deployed``), or that halted part way (its rollout stopped with blogops_release_on_host_failure=halt,
+through (``deployed``), or that halted part way (``halted``: its rollout stopped with blogops_release_on_host_failure=halt,
 leaving the new release on some hosts and the schema migrated), is pushed; a successful rollback pops
 the deploys down to the version it went back to. A deploy that its own rescue rolled back, or that failed
 without changing anything, was never in effect.
@@ -21,13 +21,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import validate_sidecar
 from ansible_collections.blogops.release.plugins.module_utils.semver import EXAMPLE, InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import history_status
 
 # A rollback run's history row starts with this in its message (the rollback playbook's note), which
 # tells it from a deploy's row: both are opened by blogops.release.deployment.
 ROLLBACK_NOTE = 'rollback '
-# How a deploy that halted part way says so today (deploy_report); issue 13 adds a status of its own.
-HALTED_NOTE = 'the rollout halted'
+
+
+# What the recover role did that is the whole of the rollback run: nothing is left to undo after it.
+RECOVERY_ENDS = ('rolled_back', 'closed')
 
 
 class RollbackRefused(ValueError):
@@ -39,7 +43,8 @@ def is_rollback(row):
 
 
 def is_halted(row):
-    return row.get('status') == 'halted' or (row.get('status') == 'failed' and HALTED_NOTE in (row.get('message') or ''))
+    """A deploy that halted part way: status ``halted``, or stored as ``failed`` by an earlier release."""
+    return history_status(row.get('status'), row.get('message')) == 'halted'
 
 
 def requested_version(value):
@@ -161,3 +166,62 @@ def host_links(plan, hosts):
                               'keep_releases, or by hand); deploy %s again instead. Nothing was changed'
                               % (version, ', '.join(missing), version))
     return result
+
+
+def after_deploy(summary, blog_module, recover_outcome='none', check_mode=False):
+    """The rollback playbook's run after the deploy summary ``summary`` (the deploy's set_stats, which an AWX
+    workflow passes on as ``blogops_release``; empty when run by hand).
+
+    Returns ``nothing_to_undo`` (the deploy of ``blog_module`` before left nothing behind: only a halted one did, a
+    deploy that rolled itself back or changed nothing did not, and undoing "the last deploy" then would undo the one
+    before it), the ``message`` saying so, and the ``outcome`` the rollback's summary reports: nothing_to_undo,
+    recovered (an unfinished deploy was rolled back or closed, and that was all), would_roll_back in check mode,
+    or rolled_back."""
+    summary = summary if isinstance(summary, dict) else {}
+    nothing = summary.get('module', '') == blog_module and summary.get('outcome') != 'halted'
+    message = ('the deploy of %s %s ended %s and left nothing to undo: %s'
+               % (blog_module, summary.get('to_version'), summary.get('outcome'), summary.get('message'))) if nothing else ''
+    if nothing:
+        outcome = 'nothing_to_undo'
+    elif recover_outcome in RECOVERY_ENDS:
+        outcome = 'recovered'
+    else:
+        outcome = 'would_roll_back' if check_mode else 'rolled_back'
+    return dict(nothing_to_undo=nothing, message=message, outcome=outcome)
+
+
+
+def run_plan(history, blog_module, requested, host_releases, with_database=True):
+    """Everything the rollback playbook decides before it changes anything: ``plan`` (rollback_plan), ``hosts``
+    (host_links), ``error`` (the whole refusal message, '' when it may go on), ``read_sidecar`` (the versions to
+    return to come from the backup's sidecar: the oldest deploy undone has no checkpoint) and ``note`` (the
+    rollback's history message, which starts with ROLLBACK_NOTE)."""
+    try:
+        plan = rollback_plan(history or [], blog_module, requested)
+        hosts = host_links(plan, host_releases or {})
+    except RollbackRefused as e:
+        return dict(plan={}, hosts={}, error='rollback of %s refused: %s' % (blog_module, e), read_sidecar=False, note='')
+    error = ''
+    if with_database and not plan['checkpoint'] and not plan['backup']:
+        error = ('rollback of %s refused: no deploy of %s back to %s recorded the state before it (no checkpoint, no '
+                 'backup). Nothing was changed; roll back the files only with -e blog_rollback_database=false'
+                 % (blog_module, blog_module, plan['to_version'] or 'nothing'))
+    # It starts with ROLLBACK_NOTE, which tells the row from a deploy's.
+    note = 'rollback of %s %s to %s, undoing deploy %s' % (blog_module, plan['from_version'], plan['to_version'] or 'nothing',
+                                                          ', '.join(str(row['id']) for row in plan['undo']))
+    return dict(plan=plan, hosts=hosts, error=error, read_sidecar=bool(with_database and not plan['checkpoint'] and not error),
+                note=note)
+
+
+def state_before(plan, sidecar, blog_module, with_database=True):
+    """What the database of ``blog_module`` goes back to: {'schema_version': '' for none, 'module_version': {} for
+    no row}, from the checkpoint of the oldest deploy undone, else from ``sidecar`` (the parsed sidecar of its
+    backup, validated here). Nothing when the rollback leaves the database alone."""
+    if not with_database:
+        return dict(schema_version='', module_version={})
+    before = plan.get('checkpoint')
+    if not before:
+        content = validate_sidecar(sidecar, plan['backup'])
+        before = dict(module_version=content['module_versions'].get(blog_module),
+                      schema_version=content['schema_versions'].get(blog_module))
+    return dict(schema_version=before.get('schema_version') or '', module_version=before.get('module_version') or {})

@@ -173,3 +173,31 @@ def deploy_report(host_outcomes, outcome, failure='', host_failures=None, record
                      % (_listed(unreachable), 'it is' if len(unreachable) == 1 else 'they are',
                         'it' if len(unreachable) == 1 else 'them'))
     return '; '.join(parts)
+
+
+def rollout_summary(failure, failed_step, stopped, on_host_failure, failed_hosts, module, version):
+    """The deploy's failure once the rollout is over: dict(failure, failed_step, halted).
+
+    An earlier failure (``failure``, at ``failed_step``) stands. Otherwise a rollout that ``stopped``
+    fails the deploy at the step of its first failed host, ``failed_hosts`` in host order, each a pair
+    (why it failed there, at which step); with ``on_host_failure`` ``halt`` the deploy is halted
+    rather than put back, but its failure message still says what failed.
+    """
+    if failure or not stopped:
+        return dict(failure=failure or '', failed_step=failed_step or '', halted=False)
+    failed_hosts = [list(pair) for pair in failed_hosts or []]
+    step = failed_hosts[0][1] if failed_hosts else 'switch'
+    return dict(failure=deploy_failure(module, version, step, [why for why, _step in failed_hosts]),
+                failed_step=step, halted=on_host_failure == 'halt')
+
+
+def decide_outcome(halted, failure, needed, check_mode):
+    """What the deploy came to before any rollback: ``halted``, ``failed``, ``unchanged`` (nothing to deploy),
+    ``would_deploy`` (check mode) or ``deployed``."""
+    if halted:
+        return 'halted'
+    if failure:
+        return 'failed'
+    if not needed:
+        return 'unchanged'
+    return 'would_deploy' if check_mode else 'deployed'

@@ -12,18 +12,39 @@ __metaclass__ = type
 import datetime
 import html
 
+from ansible_collections.blogops.release.plugins.plugin_utils.migration_lint import summarize
 
-def build_report(modules, schema, history, host_releases, generated_at=None, backups=None, rehearsals=None,
-                 schema_drift=None):
+
+def lint_rows(results):
+    """{blog module: what the report shows of its lint} from the migration_lint loop results of the status playbook:
+    the scripts checked, the errors and warnings (messages), the opt-outs with their reasons, or the ``problem`` that
+    kept the lint from running. Skipped items (no migrations directory in the source) are left out."""
+    rows = {}
+    for result in results or ():
+        if result.get('skipped') or result.get('item') is None:
+            continue
+        if result.get('failed') and 'findings' not in result:
+            rows[result['item']] = dict(scripts=[], errors=[], warnings=[], allowed=[], problem=result.get('msg'))
+            continue
+        row = summarize(result.get('findings') or [])
+        rows[result['item']] = dict(row, scripts=result.get('scripts') or [], problem=None)
+    return rows
+
+
+def build_report(modules, schema, history, host_releases, generated_at=None, backups=None, rehearsals=None, lint=None,
+                 lint_source=None, schema_drift=None):
     """Assemble the report from what the info modules and ``release state=query`` returned.
 
     ``modules``: module_version rows by name; ``schema``: schema_version_info's ``modules`` and
     ``database`` (and ``history``, newest first); ``history``: module_version_history rows, newest
     first; ``host_releases``: {host: {blog module: release query result}}; ``backups``: the
     ``backups`` that backup_info returned (with ``state`` when verified), or None; ``rehearsals``: the last
-    rehearsal of each blog module as the rehearse module keeps it (rehearsal_record), or None. ``schema_drift``: what
-    schema_drift_info returned, or None when not read.
+    rehearsal of each blog module as the rehearse module keeps it (rehearsal_record), or None;
+    ``lint``: the results of migration_lint run on each blog module's migrations in the source ``lint_source`` (see
+    ``lint_rows``), or None when no source was given; ``schema_drift``: what schema_drift_info returned, or None when
+    not read.
     """
+    linted = lint_rows(lint) if lint_source else {}
     drift = _schema_drift(schema_drift)
     hosts = sorted(host_releases)
     names = sorted(set(modules) | set(m for releases in host_releases.values() for m in releases))
@@ -48,6 +69,7 @@ def build_report(modules, schema, history, host_releases, generated_at=None, bac
             drift=any(cell['drift'] for cell in cells.values()),
             last_deploy=deploys[0] if deploys else None,
             schema_drift=drift and drift['modules'].get(name, []),
+            lint=linted.get(name),
         ))
     newest = schema.get('database') or {}
     return dict(
@@ -61,6 +83,7 @@ def build_report(modules, schema, history, host_releases, generated_at=None, bac
         backups=backups,
         rehearsals=sorted(rehearsals or [], key=lambda r: r['module']),
         schema_drift=drift,
+        lint_source=lint_source or None,
     )
 
 
@@ -116,6 +139,7 @@ def report_text(report):
         lines = _drift_lines(report)
         text += '\n\nschema drift: %s' % ('none' if not lines else '\n' + _table(['blog module', 'difference'], lines))
     text += _rehearsals_text(report.get('rehearsals') or [])
+    text += _lint_text(report)
     if report['database_schema']:
         schema = report['database_schema']
         applied = (schema['applied_at'] or '')[:19].replace('T', ' ')
@@ -139,6 +163,27 @@ def _rehearsals_text(rehearsals):
     return '\n\nlast rehearsals\n' + _table(header, lines)
 
 
+def _lint_text(report):
+    if not report.get('lint_source'):
+        return ''
+    text = '\n\nmigration lint of the pending scripts in %s' % report['lint_source']
+    for row in report['modules']:
+        lint = row.get('lint')
+        if lint is None:
+            continue
+        if lint['problem']:
+            text += '\n%s: not checked: %s' % (row['module'], lint['problem'])
+            continue
+        counts = (_count(len(lint['scripts']), 'pending script'), _count(len(lint['errors']), 'error'),
+                  _count(len(lint['warnings']), 'warning'), _count(len(lint['allowed']), 'opt-out'))
+        text += '\n%s: %s' % (row['module'], ', '.join(counts))
+        text += ''.join('\n  error: %s' % message for message in lint['errors'])
+        text += ''.join('\n  warning: %s' % message for message in lint['warnings'])
+        text += ''.join('\n  allowed %s in %s line %s: %s' % (a['rule'], a['script'], a['line'], a['reason'])
+                        for a in lint['allowed'])
+    return text
+
+
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem;color:#1d2330;background:#fafbfc}
 h1{font-size:1.5rem;margin:0 0 .2rem}
@@ -153,14 +198,18 @@ td.drift{background:#fff1d6;font-weight:600;color:#8a4b00}
 .deployed,.verified{background:#dff5e3;color:#1e6b32}
 .rolled_back{background:#fde2e1;color:#9b1c1c}
 .failed,.corrupt{background:#fbd5d5;color:#7f1212}
+.halted{background:#fff1d6;color:#8a4b00}
 .deploying{background:#e3ecfd;color:#1d4ed8}
-.unknown{background:#eef0f3;color:#5b6475}
+.unknown,.allowed{background:#eef0f3;color:#5b6475}
+.error{background:#fbd5d5;color:#7f1212}
+.warning{background:#fff1d6;color:#8a4b00}
 .timeline{list-style:none;padding:0 0 0 1rem;margin:0;border-left:3px solid #c9d1de}
 .timeline li{margin:0 0 .7rem;position:relative;background:none}
 .timeline li::before{content:"";position:absolute;left:-1.45rem;top:.35rem;width:.7rem;height:.7rem;border-radius:50%;background:#c9d1de}
 .timeline li.status-deployed::before{background:#2f9e4f}
 .timeline li.status-rolled_back::before,.timeline li.status-failed::before{background:#d13c3c}
 .timeline li.status-deploying::before{background:#1d4ed8}
+.timeline li.status-halted::before{background:#d98b00}
 .when{color:#5b6475;font-size:.9em}
 .msg{color:#3b4252;font-size:.9em;margin-top:.15rem}
 code{font:12px ui-monospace,Menlo,monospace}
@@ -292,6 +341,36 @@ def _backups_html(report):
     return out
 
 
+def _lint_html(report):
+    out = ['<h2>Migration lint</h2>']
+    if not report.get('lint_source'):
+        out.append('<p class="meta">not read: the status playbook checks the pending migrations when given '
+                   'blog_source_root</p>')
+        return out
+    out.append('<p class="meta">the pending scripts in <code>%s</code></p>' % _e(report['lint_source']))
+    rows = []
+    for row in report['modules']:
+        lint = row.get('lint')
+        if lint is None:
+            continue
+        if lint['problem']:
+            rows.append((row['module'], 'error', 'not checked', lint['problem']))
+        rows.extend((row['module'], 'error', '', message) for message in lint['errors'])
+        rows.extend((row['module'], 'warning', '', message) for message in lint['warnings'])
+        rows.extend((row['module'], 'allowed', '%s in %s line %s' % (a['rule'], a['script'], a['line']), a['reason'])
+                    for a in lint['allowed'])
+    if not rows:
+        out.append('<p class="meta">no finding</p>')
+        return out
+    out.append('<table id="lint"><thead><tr><th>blog module</th><th>finding</th><th>opt-out</th><th>message or reason'
+               '</th></tr></thead><tbody>')
+    for module, kind, where, words in rows:
+        out.append('<tr data-lint-module="%s" class="lint-%s"><td>%s</td><td><span class="outcome %s">%s</span></td><td>%s</td>'
+                   '<td>%s</td></tr>' % (_e(module), _e(kind), _e(module), _e(kind), _e(kind), _e(where), _e(words)))
+    out.append('</tbody></table>')
+    return out
+
+
 def _rehearsals_html(report):
     rehearsals = report.get('rehearsals') or []
     if not rehearsals:
@@ -312,13 +391,14 @@ def _rehearsals_html(report):
 
 def report_html(report):
     """The report as one self-contained HTML page: the matrix with drift highlighted, the schema
-    history per blog module, the deploys as a timeline with outcome and duration, the backups."""
+    history per blog module, the deploys as a timeline with outcome and duration, the backups, and the findings of the
+    migration lint when the source was checked."""
     out = ['<!doctype html>', '<html lang="en"><head><meta charset="utf-8"><title>blogops.release status</title>',
            '<style>%s</style></head><body>' % STYLE,
            '<h1>Blog release status</h1><p class="meta">generated %s &middot; %s on %s</p>'
            % (_e(_moment(report.get('generated_at'))), _count(len(report['modules']), 'blog module'),
               _count(len(report['hosts']), 'host'))]
-    for part in (_matrix_html, _drift_html, _schema_html, _deploys_html, _backups_html, _rehearsals_html):
+    for part in (_matrix_html, _lint_html, _drift_html, _schema_html, _deploys_html, _backups_html, _rehearsals_html):
         out.extend(part(report))
     out.append('</body></html>')
     return '\n'.join(out) + '\n'

@@ -10,7 +10,7 @@ import glob
 import os
 import subprocess
 
-from ansible_collections.blogops.release.plugins.module_utils.controller_run import this_run
+from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import this_run
 from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
 
 

@@ -27,6 +27,11 @@ def test_catalog_decides_severity_and_only_pending_scripts_count(ansible, blog_d
                            'ALTER TABLE big ALTER COLUMN id TYPE bigint;\n',
     })
 
+    # migrate reads the scripts with the same parser on the controller and ships its reading to the module.
+    run, result = migrate(ansible, src=path, state='validate')
+    assert [(p['script'], p['read_by'], p['in_transaction']) for p in result['pending']] == [
+        ('V2__indexes.sql', 'pglast', True)]
+
     run, result = lint(ansible, src=path, big_table_rows=1000)
     assert result['_status'] == 'failed'
     assert result['scripts'] == ['V2__indexes.sql']
@@ -64,6 +69,12 @@ def test_preflight_refuses_a_migration_with_its_finding_and_changes_nothing(depl
     assert 'lint: V1.3__drop_author.sql line 1: ALTER TABLE comments DROP COLUMN body' in message
     assert 'stop using the column in one release' in message
     assert deployed.state() == before
+    # The AWX summary carries the refusal's finding, and the opt-out of the sample's V1.2 with its reason.
+    lint = run.stats['blogops_release']['lint']
+    assert [m.split(':')[0] for m in lint['errors']] == ['V1.3__drop_author.sql line 1']
+    assert [(a['rule'], a['script']) for a in lint['allowed']] == [('index-not-concurrent', 'V1.2__index_comments_by_post.sql')]
+    assert lint['allowed'][0]['reason'].startswith("the sample's comments table holds a few rows")
 
     run = deployed.deploy('comments', '1.1.0', blog_lint=False)
     assert run.ok, run
+    assert run.stats['blogops_release']['lint'] is None

@@ -253,3 +253,59 @@ def test_unreachable_server_names_where_it_tried(ansible, blog_db):
     assert not run.ok
     msg = run.result('Record core')['msg']
     assert "cannot connect to PostgreSQL database '%s' on 127.0.0.1 port 1" % blog_db.name in msg
+
+
+# The tracking tables as an earlier release created them: no run columns, and a status check without halted.
+EARLIER_TABLES = '''
+CREATE TABLE module_version (module_name text PRIMARY KEY, version text NOT NULL, schema_version text,
+    dependencies jsonb NOT NULL DEFAULT '{}'::jsonb, checksum text, updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by text NOT NULL DEFAULT current_user);
+CREATE TABLE module_version_history (id bigserial PRIMARY KEY, module_name text NOT NULL, from_version text,
+    to_version text, status text NOT NULL CHECK (status IN ('deploying', 'deployed', 'failed', 'rolled_back')),
+    backup text, started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz,
+    actor text NOT NULL DEFAULT current_user, message text);
+CREATE UNIQUE INDEX module_version_history_one_deploying ON module_version_history (module_name)
+    WHERE status = 'deploying';
+CREATE TABLE schema_version (id bigserial PRIMARY KEY, module_name text NOT NULL, version text NOT NULL,
+    description text NOT NULL DEFAULT '', script text, checksum text, kind text NOT NULL DEFAULT 'migrate',
+    applied_by text NOT NULL DEFAULT current_user, applied_at timestamptz NOT NULL DEFAULT now(),
+    execution_ms integer NOT NULL DEFAULT 0, success boolean NOT NULL DEFAULT true);
+INSERT INTO module_version_history (module_name, from_version, to_version, status, message) VALUES
+    ('comments', '1.0.0', '1.1.0', 'failed', 'deploy of comments 1.1.0 failed at verify on web2: 503; the rollout halted: '
+     'the new release is live on web1'),
+    ('comments', '1.0.0', '1.1.0', 'failed', 'deploy of comments 1.1.0 failed at backup on web1: disk full');
+'''
+
+HALT_A_DEPLOY = '''
+- name: Open a deploy
+  blogops.release.deployment:
+    module_name: comments
+    to_version: 1.2.0
+  register: opened
+
+- name: Close it as halted
+  blogops.release.deployment:
+    module_name: comments
+    history_id: "{{ opened.deployment.id }}"
+    status: halted
+    note: the rollout halted on web1
+    state: finished
+
+- name: Read the history
+  blogops.release.module_version_info:
+    module_name: comments
+    history: true
+'''
+
+
+def test_an_earlier_releases_history_takes_halted_and_reads_its_halted_rows_so(ansible, blog_db):
+    blog_db.execute(EARLIER_TABLES)
+    run = ansible.play(HALT_A_DEPLOY)
+    assert run.ok, run
+    assert run.result('Close it as halted')['deployment']['status'] == 'halted'
+    assert [h['status'] for h in run.result('Read the history')['history']] == ['halted', 'failed', 'halted']
+    # Upgraded in place: the rows stay as stored, one status check, accepting halted.
+    assert [h['status'] for h in history(blog_db, 'comments')] == ['failed', 'failed', 'halted']
+    checks = blog_db.query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint "
+                           "WHERE conrelid = 'module_version_history'::regclass AND contype = 'c'")
+    assert len(checks) == 1 and "'halted'" in checks[0]['def'] and "'rolled_back'" in checks[0]['def'], checks

@@ -17,14 +17,21 @@ from harness.playbook import ROOT
 ORDER = [
     'modules/blog_source.py', 'modules/release.py', 'modules/host_check.py', 'modules/module_version_info.py',
     'test/version_satisfies.yml', 'filter/dependency_problems.yml', 'modules/rehearse.py', 'modules/migrate.py', 'modules/migration_lint.py',
-    'modules/module_version.py',
+    'filter/lint_summary.yml', 'modules/module_version.py',
     'modules/schema_version.py', 'modules/schema_version_info.py', 'modules/schema_drift_info.py', 'modules/deployment.py',
     'filter/deploy_summary.yml', 'modules/db_backup.py', 'modules/backup_info.py', 'modules/db_restore.py',
     'modules/module_backup.py', 'modules/module_restore.py', 'filter/status_report.yml', 'filter/status_text.yml',
+    'filter/rollout_summary.yml', 'filter/deploy_outcome.yml',
     'filter/status_html.yml', 'filter/deploy_checkpoint.yml', 'filter/deploy_recovery_plan.yml',
     'filter/rollout_stops.yml', 'filter/step_failures.yml', 'filter/deploy_failure.yml', 'filter/host_failures.yml',
     'filter/host_outcomes.yml', 'filter/deploy_report.yml', 'test/semantic_version.yml', 'filter/rollback_plan.yml',
     'filter/rollback_host_links.yml',
+    'filter/rollback_run.yml', 'filter/rollback_before.yml', 'filter/rollback_after_deploy.yml',
+    'filter/rollback_database_method.yml', 'filter/rollback_switch_target.yml', 'filter/recover_lookup.yml',
+    'filter/recover_rollback_args.yml', 'filter/recover_report.yml',
+    'modules/preflight_database.py', 'modules/preflight_app_host.py',
+    'filter/preflight_problems.yml', 'filter/preflight_state.yml', 'filter/deploy_needed.yml',
+    'filter/database_host.yml',
 ]
 
 

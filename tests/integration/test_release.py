@@ -14,6 +14,8 @@ import pytest
 
 from harness.playbook import run_playbook, play_text
 
+from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+
 UPLOAD = '''
 - name: Upload
   blogops.release.release:
@@ -154,6 +156,27 @@ def test_activate_by_version_and_refuse_unknown_release(files):
     missing = files.play(ACTIVATE, release_id='9.9.9-deadbeef')
     assert not missing.ok
     assert 'release 9.9.9-deadbeef of comments is not on this host' in missing.result('Activate')['msg']
+    assert os.readlink(files.module_dir('current')) == 'releases/' + one
+
+
+def test_switch_with_a_checksum_proves_the_files_in_the_same_run(files):
+    upload = files.play(UPLOAD)
+    one = upload.result('Upload')['release']['id']
+    checksum = 'sha256:' + tree_sha256(files.src)
+    activate = ACTIVATE.replace('state: active', 'state: active\n    checksum: "{{ checksum }}"')
+    proven = files.play(activate, release_id=one, checksum=checksum)
+    assert proven.ok, proven
+    assert (proven.result('Activate')['changed'], proven.result('Activate')['verified']) == (True, True)
+
+    # A file of the release changed on the host: the switch is done, and the proof fails as the verify step.
+    path = files.module_dir('releases', one, 'index.html')
+    os.chmod(os.path.dirname(path), 0o755)
+    os.chmod(path, 0o644)
+    with open(path, 'a') as f:
+        f.write('changed\n')
+    failed = files.play(activate, release_id=one, checksum=checksum)
+    result = failed.result('Activate')
+    assert not failed.ok and result['step'] == 'verify' and 'were modified after the deploy' in result['msg'], result
     assert os.readlink(files.module_dir('current')) == 'releases/' + one
 
 

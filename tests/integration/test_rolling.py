@@ -200,7 +200,7 @@ def test_serial_rollout_with_halt_leaves_the_switched_hosts_until_the_rollback_p
     # The database stays migrated for blog-app-1; module_version still names what the other hosts run.
     assert lab_blog.schema_versions()['comments'] == ['1', '1.1', '1.2']
     assert lab_blog.db.query("SELECT version FROM module_version WHERE module_name = 'comments'") == [dict(version='1.0.0')]
-    assert history(lab_blog)[-1] == ('1.0.0', '1.1.0', 'failed')
+    assert history(lab_blog)[-1] == ('1.0.0', '1.1.0', 'halted')
     assert lab_blog.history('comments')[-1]['message'] == message
     stats = run.stats['blogops_release']
     assert (stats['outcome'], stats['on_host_failure']) == ('halted', 'halt')
@@ -307,4 +307,4 @@ def test_a_halted_first_deploy_is_undone_back_to_nothing(lab_blog):
     assert lab_blog.schema_versions().get('reactions', []) == []
     assert lab_blog.db.query("SELECT * FROM module_version WHERE module_name = 'reactions'") == []
     assert [(h['from_version'], h['to_version'], h['status']) for h in lab_blog.history('reactions')] == [
-        (None, '1.0.0', 'failed'), (None, None, 'rolled_back')]
+        (None, '1.0.0', 'halted'), (None, None, 'rolled_back')]

@@ -51,15 +51,25 @@ def test_status_report_shows_versions_deploys_including_the_rolled_back_one_and_
     text = '\n'.join(run.result('Show the report')['msg'])
     assert 'comments     1.0.0     1       1.0.0' in text
     assert 'rolled_back' in text
+    # blog_source_root given: the pending scripts of the source (comments 1.2.0 over 1.0.0) are linted.
+    assert 'comments: 4 pending scripts, 0 errors, 1 warning, 1 opt-out' in text
+    assert '  warning: V1.4__require_known_authors.sql line 2: ALTER TABLE comments ADD CONSTRAINT' in text
+    assert "  allowed index-not-concurrent in V1.2__index_comments_by_post.sql line 2: the sample's comments" in text
+    assert 'core: 0 pending scripts, 0 errors, 0 warnings, 0 opt-outs' in text
 
     data = json.loads(report.read_text())
     assert [(row['module'], row['version'], row['drift']) for row in data['modules']] == [
         ('comments', '1.0.0', False), ('core', '1.0.0', False)]
+    assert data['lint_source'] == deployed.source
+    assert [f['rule'] for f in data['modules'][0]['lint']['allowed']] == ['index-not-concurrent']
 
     dom = Page(rendered_dom(str(page)))
     matrix = dict((a['data-module'], t) for a, t in dom.find('tr') if 'data-module' in a)
     assert matrix['comments'].split() == ['comments', '1.0.0', '1', '1.0.0']
     assert not dom.find('td', class_='drift')
+    lint = [(a['class'], t) for a, t in dom.find('tr') if 'data-lint-module' in a]
+    assert [kind for kind, _text in lint] == ['lint-warning', 'lint-allowed']
+    assert 'V1.4__require_known_authors.sql' in lint[0][1] and 'V1.2__index_comments_by_post.sql line 2' in lint[1][1]
     deploys = dom.find('li')
     assert deploys[0][0]['class'] == 'status-rolled_back'
     assert 'comments 1.0.0 → 1.2.0' in deploys[0][1] and 'failed at migrate' in deploys[0][1]

@@ -42,10 +42,21 @@ def test_defaults_and_argument_spec_do_not_drift(role):
         assert name.startswith(role + '_'), '%s is not prefixed with the role name' % name
         assert option.get('description'), '%s has no description' % name
         if 'default' in option:
-            assert defaults[name] == option['default'], '%s: defaults/main.yml says %r, the spec %r' % (
-                name, defaults[name], option['default'])
+            # The same value and type: 0 and 0.0 are equal, but a role run alone would report 0.0.
+            assert (defaults[name], type(defaults[name])) == (option['default'], type(option['default'])), \
+                '%s: defaults/main.yml says %r, the spec %r' % (name, defaults[name], option['default'])
         elif name in defaults and not option.get('required'):
             assert '{{' in str(defaults[name]), '%s: a plain default belongs in the argument spec too' % name
+
+
+@pytest.mark.parametrize('role', ROLES)
+def test_every_entry_point_has_its_tasks_and_every_option(role):
+    defaults = load(role, 'defaults', 'main.yml')
+    tasks = sorted(name[:-4] for name in os.listdir(os.path.join(ROOT, 'roles', role, 'tasks')))
+    for entry_point, spec in load(role, 'meta', 'argument_specs.yml')['argument_specs'].items():
+        assert entry_point in tasks, 'a spec for entry point %s without tasks/%s.yml' % (entry_point, entry_point)
+        assert sorted(spec.get('options') or {}) == sorted(defaults), \
+            'the options of entry point %s differ from defaults/main.yml' % entry_point
 
 
 @pytest.mark.parametrize('role', ROLES)

@@ -15,6 +15,7 @@ from ansible_collections.blogops.release.plugins.plugin_utils.migration_lint imp
     lint_scripts,
     parse_script,
     rewrites,
+    summarize,
 )
 
 FIXTURE = os.path.join(os.path.dirname(__file__), 'data', 'migration_lint_fixture.yml')
@@ -94,3 +95,31 @@ def test_blocking_follows_fail_on_and_opt_outs():
 ])
 def test_rewrites(old, new, expected):
     assert rewrites(old, new) is expected
+
+
+def test_summarize_splits_errors_warnings_and_opt_outs_with_their_reasons():
+    sql = ('-- blogops:allow drop-column: unused since 1.4\nALTER TABLE posts DROP COLUMN slug;\n'
+           'CREATE INDEX tags_name ON tags (name);\nCREATE INDEX posts_title ON posts (title);\n')
+    findings = lint_scripts([('V3__x.sql', sql)], DATA['catalog'])
+    summary = summarize(findings)
+    assert [m.split(':')[0] for m in summary['errors']] == ['V3__x.sql line 4']
+    assert [m.split(':')[0] for m in summary['warnings']] == ['V3__x.sql line 3']
+    assert summary['allowed'] == [dict(rule='drop-column', script='V3__x.sql', line=2, severity='error',
+                                       reason='unused since 1.4')]
+    assert summarize(findings, 'never')['errors'] == [] and len(summarize(findings, 'never')['warnings']) == 2
+
+
+def test_a_symlinked_script_is_refused_unread(tmp_path):
+    from ansible.errors import AnsibleActionFail
+    from ansible_collections.blogops.release.plugins.action.migration_lint import read_scripts
+
+    secret = tmp_path / 'secret.txt'
+    secret.write_text('root:x:0:0\n')
+    migrations = tmp_path / 'migrations'
+    migrations.mkdir()
+    (migrations / 'V1__ok.sql').write_text('SELECT 1;\n')
+    os.symlink(str(secret), str(migrations / 'V2__elsewhere.sql'))
+    with pytest.raises(AnsibleActionFail) as error:
+        read_scripts(str(migrations), {})
+    assert 'V2__elsewhere.sql: a symlink; a migration must be a file of the blog module itself' in str(error.value)
+    assert 'root:x' not in str(error.value)

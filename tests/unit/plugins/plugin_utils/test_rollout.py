@@ -7,10 +7,12 @@ import pytest
 from ansible_collections.blogops.release.plugins.plugin_utils.rollout import (
     batch_stops_rollout,
     deploy_failure,
+    decide_outcome,
     deploy_report,
     failures,
     host_outcomes,
     percentage,
+    rollout_summary,
     task_failure,
 )
 
@@ -136,3 +138,39 @@ def test_a_check_run_reports_what_a_run_would_do():
     hosts = {'a': state('switched'), 'b': state('unreachable')}
     assert host_outcomes('would_deploy', hosts) == dict(a='would_deploy', b='unreachable')
     assert deploy_report({'a': 'would_deploy'}, 'would_deploy') == 'would deploy (check mode: nothing was changed)'
+
+
+FAILED_HOSTS = [('on b: Connection refused', 'verify'), ('on c (unreachable): ssh: timeout', 'switch')]
+
+
+@pytest.mark.parametrize('failure, failed_step, stopped, policy, hosts, expected', [
+    ('', '', False, 'rollback_all', [], dict(failure='', failed_step='', halted=False)),
+    ('', '', False, 'halt', FAILED_HOSTS[:1], dict(failure='', failed_step='', halted=False)),
+    ('deploy of core 1.1.0 failed at migrate: boom', 'migrate', False, 'halt', [],
+     dict(failure='deploy of core 1.1.0 failed at migrate: boom', failed_step='migrate', halted=False)),
+    ('deploy of core 1.1.0 failed at upload on b: EROFS', 'upload', True, 'halt', FAILED_HOSTS,
+     dict(failure='deploy of core 1.1.0 failed at upload on b: EROFS', failed_step='upload', halted=False)),
+    ('', '', True, 'rollback_all', FAILED_HOSTS,
+     dict(failure='deploy of core 1.1.0 failed at verify on b: Connection refused; on c (unreachable): ssh: timeout',
+          failed_step='verify', halted=False)),
+    ('', '', True, 'halt', FAILED_HOSTS[1:],
+     dict(failure='deploy of core 1.1.0 failed at switch on c (unreachable): ssh: timeout', failed_step='switch',
+          halted=True)),
+    ('', '', True, 'halt', [], dict(failure='deploy of core 1.1.0 failed at switch on an unknown host: unknown cause',
+                                    failed_step='switch', halted=True)),
+])
+def test_rollout_summary(failure, failed_step, stopped, policy, hosts, expected):
+    assert rollout_summary(failure, failed_step, stopped, policy, hosts, 'core', '1.1.0') == expected
+
+
+@pytest.mark.parametrize('halted, failure, needed, check_mode, expected', [
+    (True, 'deploy of core failed', True, False, 'halted'),
+    (False, 'deploy of core failed', True, False, 'failed'),
+    (False, 'deploy of core failed', False, True, 'failed'),
+    (False, '', False, False, 'unchanged'),
+    (False, '', False, True, 'unchanged'),
+    (False, '', True, True, 'would_deploy'),
+    (False, '', True, False, 'deployed'),
+])
+def test_deploy_outcome(halted, failure, needed, check_mode, expected):
+    assert decide_outcome(halted, failure, needed, check_mode) == expected

@@ -52,6 +52,51 @@ def test_schema_drift_is_shown_per_blog_module():
     assert 'not compared' in report_html(unknown)
 
 
+def test_a_halted_deploy_shows_as_halted_with_its_message():
+    report = build_report({'core': dict(version='1.0.0')}, {}, [dict(
+        id=2, module_name='core', from_version='1.0.0', to_version='1.1.0', status='halted', started_at=None,
+        finished_at=None, actor='ci', message='the rollout halted: the new release is live on h')], {'h': {'core': release('1.1.0')}})
+    page = report_html(report)
+    assert '<li class="status-halted" data-id="2"><span class="outcome halted">halted</span>' in page
+    assert 'li.status-halted::before{' in page and '.halted{' in page
+    assert 'the rollout halted: the new release is live on h' in page
+    assert '1.0.0 -> 1.1.0  halted' in report_text(report)
+
+
+def test_lint_findings_of_each_blog_module_in_text_and_html():
+    allowed = dict(rule='drop-column', severity='error', script='V3__drop.sql', line=2, message='V3__drop.sql line 2: x',
+                   allowed='unused <since> 1.4')
+    warning = dict(rule='index-not-concurrent', severity='warning', script='V2__i.sql', line=1,
+                   message='V2__i.sql line 1: CREATE INDEX', allowed=None)
+    results = [dict(item='comments', findings=[warning, allowed], scripts=['V2__i.sql', 'V3__drop.sql']),
+               dict(item='core', failed=True, msg='migration_lint needs the Python package pglast'),
+               dict(item='search', skipped=True)]
+    report = build_report({'comments': dict(version='1.0.0'), 'core': dict(version='1.0.0'), 'search': {}}, {}, [],
+                          {'h': {}}, lint=results, lint_source='/srv/checkout/blog')
+    lint = dict((row['module'], row['lint']) for row in report['modules'])
+    assert lint['search'] is None and lint['core']['problem'].startswith('migration_lint needs')
+    assert lint['comments'] == dict(scripts=['V2__i.sql', 'V3__drop.sql'], errors=[], warnings=[warning['message']],
+                                    allowed=[dict(rule='drop-column', script='V3__drop.sql', line=2, severity='error',
+                                                  reason='unused <since> 1.4')], problem=None)
+    text = report_text(report)
+    assert 'migration lint of the pending scripts in /srv/checkout/blog' in text
+    assert 'comments: 2 pending scripts, 0 errors, 1 warning, 1 opt-out' in text
+    assert '  warning: V2__i.sql line 1: CREATE INDEX' in text
+    assert '  allowed drop-column in V3__drop.sql line 2: unused <since> 1.4' in text
+    assert 'core: not checked: migration_lint needs' in text
+    page = report_html(report)
+    assert page.count('data-lint-module="comments"') == 2 and 'unused &lt;since&gt; 1.4' in page
+    assert 'class="lint-error"' in page
+
+
+def test_without_a_source_the_report_has_no_lint():
+    report = build_report({'core': dict(version='1.0.0')}, {}, [], {'h': {'core': release('1.0.0')}},
+                          lint=[dict(item='core', findings=[], scripts=[])], lint_source=None)
+    assert report['lint_source'] is None and report['modules'][0]['lint'] is None
+    assert 'migration lint' not in report_text(report)
+    assert 'not read: the status playbook checks the pending migrations when given blog_source_root' in report_html(report)
+
+
 def test_the_last_rehearsal_of_each_blog_module_is_shown():
     from ansible_collections.blogops.release.plugins.module_utils.rehearsal import rehearsal_record
     lock = dict(relation='public.posts', kind='r', mode='AccessExclusiveLock', held_ms=4200, size=5 << 20,

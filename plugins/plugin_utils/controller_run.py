@@ -32,14 +32,13 @@ __metaclass__ = type
 import os
 import platform
 
+from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DEFAULT_LEASE
+
 ALIVE = 'alive'
 DEAD = 'dead'
 UNKNOWN = 'unknown'
 
-# The longest a deploy goes without renewing its heartbeat while no session of it is open: the upload of the
-# release to every app host, or one batch of the switch with its health checks (a minute or two each at most with
-# the defaults), with more than twice that as margin.
-DEFAULT_LEASE = 300
+# The lease (deploy_history.DEFAULT_LEASE) lives with the module side, whose deployment module defaults to it.
 
 
 def controller_host():
@@ -116,10 +115,11 @@ def run_state(row, stale_after=None, proc='/proc'):
 
     ``row`` holds the run's ``controller``, ``controller_pid`` and ``controller_token``, the age of its
     heartbeat in seconds (``heartbeat_age_s``) and the database ``sessions`` working for it (dicts with
-    ``pid``, ``application_name``, ``state``, ``age_s``). ``stale_after`` is the lease in seconds (None
-    or 0: DEFAULT_LEASE).
+    ``pid``, ``application_name``, ``state``, ``age_s``). ``stale_after`` is the lease in seconds (None,
+    0 or less: DEFAULT_LEASE).
     """
-    lease = int(stale_after or DEFAULT_LEASE)
+    lease = int(stale_after or 0)
+    lease = lease if lease > 0 else DEFAULT_LEASE
     host, pid, token = row.get('controller') or 'an unknown controller', row.get('controller_pid'), row.get('controller_token')
     sessions = row.get('sessions') or []
     age = row.get('heartbeat_age_s')

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.controller_run import (
+from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import (
     ALIVE,
     DEAD,
     DEFAULT_LEASE,

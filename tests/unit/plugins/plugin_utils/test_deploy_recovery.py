@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, blogops.release contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from ansible_collections.blogops.release.plugins.module_utils.deploy_recovery import build_checkpoint, recovery_plan
+from ansible_collections.blogops.release.plugins.plugin_utils.deploy_recovery import build_checkpoint, recovery_plan
 
 SOURCE = dict(release_id='1.1.0-abcdef12', version='1.1.0', checksum='sha256:' + 'ab' * 32, schema_version='1.2')
 OLD_ROW = dict(module_name='comments', version='1.0.0', checksum='sha256:' + 'cd' * 32, schema_version='1',

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, blogops.release contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.blogops.release.plugins.plugin_utils import deploy_needed as needed
+from ansible_collections.blogops.release.plugins.plugin_utils import preflight_checkpoint, preflight_problems as problems
+
+
+def preflight_problems(source, database, hosts, module_name, database_host):
+    """Every failed check of the reads of a preflight, one sentence each."""
+    try:
+        return problems.preflight_problems(module_name, source, database, hosts, database_host)
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise AnsibleFilterError('blogops.release.preflight_problems expects the results of blog_source, '
+                                 'preflight_database and, by host, preflight_app_host: %s' % to_native(e)) from e
+
+
+def preflight_state(source, database, app_host, module_name):
+    """The facts preflight records on an app host once every check passed."""
+    try:
+        return preflight_checkpoint.state_to_return_to(module_name, source, database, app_host)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise AnsibleFilterError('blogops.release.preflight_state expects the results of blog_source, '
+                                 'preflight_database and the host\'s preflight_app_host: %s' % to_native(e)) from e
+
+
+def deploy_needed(source, database, checkpoints):
+    """Whether the release of ``source`` still has to be deployed."""
+    try:
+        return needed.deploy_needed(source, database, checkpoints)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise AnsibleFilterError('blogops.release.deploy_needed expects preflight_source, preflight_database and '
+                                 'the app hosts\' preflight_checkpoint: %s' % to_native(e)) from e
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'preflight_problems': preflight_problems, 'preflight_state': preflight_state,
+                'deploy_needed': deploy_needed}
