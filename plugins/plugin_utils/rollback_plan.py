@@ -190,7 +190,6 @@ def after_deploy(summary, blog_module, recover_outcome='none', check_mode=False)
     return dict(nothing_to_undo=nothing, message=message, outcome=outcome)
 
 
-
 def run_plan(history, blog_module, requested, host_releases, with_database=True):
     """Everything the rollback playbook decides before it changes anything: ``plan`` (rollback_plan), ``hosts``
     (host_links), ``error`` (the whole refusal message, '' when it may go on), ``read_sidecar`` (the versions to
@@ -207,8 +206,8 @@ def run_plan(history, blog_module, requested, host_releases, with_database=True)
                  'backup). Nothing was changed; roll back the files only with -e blog_rollback_database=false'
                  % (blog_module, blog_module, plan['to_version'] or 'nothing'))
     # It starts with ROLLBACK_NOTE, which tells the row from a deploy's.
-    note = 'rollback of %s %s to %s, undoing deploy %s' % (blog_module, plan['from_version'], plan['to_version'] or 'nothing',
-                                                          ', '.join(str(row['id']) for row in plan['undo']))
+    note = 'rollback of %s %s to %s, undoing deploy %s' % (
+        blog_module, plan['from_version'], plan['to_version'] or 'nothing', ', '.join(str(row['id']) for row in plan['undo']))
     return dict(plan=plan, hosts=hosts, error=error, read_sidecar=bool(with_database and not plan['checkpoint'] and not error),
                 note=note)
 
