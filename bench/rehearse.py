@@ -33,11 +33,11 @@ sys.path.insert(0, os.path.join(ROOT, 'tests'))
 sys.path.insert(0, os.path.join(ROOT, '.venv', 'collections'))
 
 from harness.postgres_server import HarnessError, suite_server  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import scan_migrations  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import group_steps, plan_apply  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.migration_runner import MigrationRunner  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.pg_client import PgClient  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal import Rehearsal  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import scan_migrations  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import group_steps, plan_apply  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._migration_runner import MigrationRunner  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._pg_client import PgClient  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal import Rehearsal  # noqa: E402
 
 GOAL_RATIO = 1.3
 MIGRATIONS = {

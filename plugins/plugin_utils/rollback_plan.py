@@ -21,9 +21,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import validate_sidecar
-from ansible_collections.blogops.release.plugins.module_utils.semver import EXAMPLE, InvalidVersion, SemVer
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import history_status
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import validate_sidecar
+from ansible_collections.blogops.release.plugins.module_utils._semver import EXAMPLE, InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import history_status
 
 # A rollback run's history row starts with this in its message (the rollback playbook's note), which
 # tells it from a deploy's row: both are opened by blogops.release.deployment.

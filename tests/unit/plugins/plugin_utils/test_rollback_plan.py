@@ -236,6 +236,6 @@ def test_the_state_the_database_goes_back_to(case, plan, content, with_database,
     (dict(sidecar(), name='other.dump'), "describes 'other.dump'"),
 ])
 def test_a_sidecar_that_is_not_one_is_refused(content, says):
-    from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import InvalidSidecar
+    from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import InvalidSidecar
     with pytest.raises(InvalidSidecar, match=says):
         state_before(dict(checkpoint=None, backup=BACKUP), content, 'comments')
