@@ -46,8 +46,8 @@ import psycopg2.extras  # noqa: E402
 from harness.playbook import play_text, run_playbook  # noqa: E402
 from harness.postgres_server import suite_server  # noqa: E402
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import backup_digest  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import backup_digest  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import ensure_tracking_tables  # noqa: E402
 
 DB = 'bench_blog'
 SERVER_SETTINGS = dict(shared_buffers='512MB', maintenance_work_mem='256MB', max_wal_size='8GB',

@@ -70,7 +70,7 @@ def make_catalog(root, files, size, migrations):
         path = os.path.join(module, 'files', 'part%02d' % (i % 40), 'item%04d.html' % i)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'w') as f:
-            f.write(' '.join(rng.choice(words) for _ in range(size // files // 6))[:size // files] + '\n')
+            f.write(' '.join(rng.choice(words) for _word in range(size // files // 6))[:size // files] + '\n')
     os.makedirs(os.path.join(module, 'migrations'))
     for n in range(1, migrations + 1):
         with open(os.path.join(module, 'migrations', 'V%d__catalog_%d.sql' % (n, n)), 'w') as f:

@@ -28,8 +28,8 @@ from psycopg2.extras import RealDictCursor  # noqa: E402
 
 from harness.playbook import play_text, run_playbook  # noqa: E402
 from harness.postgres_server import suite_server  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.schema_drift import check_drift, write_snapshot  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._schema_drift import check_drift, write_snapshot  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import ensure_tracking_tables  # noqa: E402
 
 
 def schema_sql(tables):

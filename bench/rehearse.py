@@ -33,11 +33,11 @@ sys.path.insert(0, os.path.join(ROOT, 'tests'))
 sys.path.insert(0, os.path.join(ROOT, '.venv', 'collections'))
 
 from harness.postgres_server import HarnessError, suite_server  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import scan_migrations  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import group_steps, plan_apply  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.migration_runner import MigrationRunner  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.pg_client import PgClient  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal import Rehearsal  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import scan_migrations  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import group_steps, plan_apply  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._migration_runner import MigrationRunner  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._pg_client import PgClient  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal import Rehearsal  # noqa: E402
 
 GOAL_RATIO = 1.3
 MIGRATIONS = {
@@ -84,10 +84,11 @@ def deploy_run(server, base, migrations):
         plan = plan_apply(migrations, rows, 'bench')
         started = time.monotonic()
         runner.run(group_steps(plan.scripts, 'all', runner.server_version))
-        return time.monotonic() - started
+        seconds = time.monotonic() - started
     finally:
         conn.close()
         server.drop_database(copy)
+    return seconds
 
 
 def rehearsal_run(server, base, migrations, workdir):
@@ -96,7 +97,7 @@ def rehearsal_run(server, base, migrations, workdir):
     params.pop('password', None)
     client = PgClient(dict(params, password=server.password or None), workdir, bin_dir=server.bindir or None,
                       find_program=shutil.which)
-    rehearsal = Rehearsal(lambda dbname, autocommit: server.connect(dbname, autocommit), client, base, 'public', 'bench',
+    rehearsal = Rehearsal(server.connect, client, base, 'public', 'bench',
                           migrations, dict(OPTIONS), workdir)
     result = rehearsal.run()
     assert not result['violations'] and len(result['migrations']) == len(MIGRATIONS), result
@@ -105,7 +106,7 @@ def rehearsal_run(server, base, migrations, workdir):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--rows', type=int, default=None)
     parser.add_argument('--rounds', type=int, default=None)
     parser.add_argument('--quick', action='store_true', help='100,000 rows, one round (smoke test)')

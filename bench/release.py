@@ -32,11 +32,11 @@ sys.path.insert(0, os.path.join(ROOT, '.venv', 'collections'))
 
 from harness.playbook import play_text, run_playbook  # noqa: E402
 from harness.postgres_server import suite_server  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.release_layout import remove_tree  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import pack_tree  # noqa: E402
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._release_layout import remove_tree  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import pack_tree  # noqa: E402
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256  # noqa: E402
 try:
-    from ansible_collections.blogops.release.plugins.module_utils.release_unpack import unpack_release
+    from ansible_collections.blogops.release.plugins.module_utils._release_unpack import unpack_release
 except ImportError:
     # A checkout from before the one-pass unpack (the bench's "before" run): pieces not measured.
     unpack_release = None

@@ -13,8 +13,8 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import MAX_SCRIPT_BYTES
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import MAX_SCRIPT_BYTES
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, pack_tree
 from ansible_collections.blogops.release.plugins.plugin_utils.migration_reading import read_directory
 
 MODULE = 'blogops.release.migrate'

@@ -11,13 +11,13 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import (
     MAX_SCRIPT_BYTES,
     SCRIPT_NAME,
     normalized_bytes,
     substitute_placeholders,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import (
     InvalidMigrationVersion,
     migration_version_key,
 )

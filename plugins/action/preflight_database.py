@@ -15,9 +15,9 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.blogops.release.plugins.action.migration_lint import read_scripts
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import MAX_SCRIPT_BYTES
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import migration_version_key
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import MAX_SCRIPT_BYTES
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, pack_tree
 from ansible_collections.blogops.release.plugins.plugin_utils.migration_lint import (
     LintError,
     blocking,

@@ -16,10 +16,10 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
-from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, pack_tree
+from ansible_collections.blogops.release.plugins.module_utils._semver import InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 MODULE = 'blogops.release.release'
 CONTROLLER_ONLY = ('src', 'compress')

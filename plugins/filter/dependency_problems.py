@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.dependencies import dependency_problems as problems_of
+from ansible_collections.blogops.release.plugins.module_utils._dependencies import dependency_problems as problems_of
 
 
 def dependency_problems(installed, module_name, version, requires=None):

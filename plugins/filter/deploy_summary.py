@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import describe_deploy
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import describe_deploy
 
 
 def deploy_summary(row):

@@ -10,7 +10,7 @@ import base64
 import json
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import InvalidSidecar
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import InvalidSidecar
 from ansible_collections.blogops.release.plugins.plugin_utils.rollback_plan import (
     RollbackRefused,
     after_deploy,

@@ -10,8 +10,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.host_readiness import check_environment, check_path
-from ansible_collections.blogops.release.plugins.module_utils.release_layout import ReleaseError, ReleaseLayout
+from ansible_collections.blogops.release.plugins.module_utils._host_readiness import check_environment, check_path
+from ansible_collections.blogops.release.plugins.module_utils._release_layout import ReleaseError, ReleaseLayout
 
 
 def check_app_host(module_name, release_root, min_free_mb=0, environment=(), environ=None):

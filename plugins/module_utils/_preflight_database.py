@@ -18,27 +18,27 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     database_error_class,
     database_error_message,
     dict_cursor,
     try_connect,
 )
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import deploys_in_progress
-from ansible_collections.blogops.release.plugins.module_utils.host_readiness import check_path
-from ansible_collections.blogops.release.plugins.module_utils.migration_catalog import read_catalog
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import MigrationFileError, scan_migrations
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import PlanError, group_steps, plan_apply
-from ansible_collections.blogops.release.plugins.module_utils.migration_runner import MigrationRunner
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
-from ansible_collections.blogops.release.plugins.module_utils.schema_drift import check_drift
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import deploys_in_progress
+from ansible_collections.blogops.release.plugins.module_utils._host_readiness import check_path
+from ansible_collections.blogops.release.plugins.module_utils._migration_catalog import read_catalog
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import MigrationFileError, scan_migrations
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import PlanError, group_steps, plan_apply
+from ansible_collections.blogops.release.plugins.module_utils._migration_runner import MigrationRunner
+from ansible_collections.blogops.release.plugins.module_utils._module_versions import fetch_module_versions
+from ansible_collections.blogops.release.plugins.module_utils._schema_drift import check_drift
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import (
     applied_versions,
     current_versions,
     fetch_schema_rows,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tracking_privileges import missing_privileges
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._tracking_privileges import missing_privileges
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import tracking_tables_exist
 
 
 class ReadFailed(Exception):

@@ -188,14 +188,14 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_catalog import (
     BackupNotFound,
     describe_age,
     parse_age,
     scan_backups,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import BackupMismatch, check_backup
-from ansible_collections.blogops.release.plugins.module_utils.backup_trust import directory_problem
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import BackupMismatch, check_backup
+from ansible_collections.blogops.release.plugins.module_utils._backup_trust import directory_problem
 from ansible_collections.community.postgresql.plugins.module_utils.postgres import postgres_common_argument_spec
 
 CHECKSUM_WORKERS = 4

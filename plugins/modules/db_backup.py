@@ -266,7 +266,7 @@ timings:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     application_name,
     connect,
     database_argument_spec,
@@ -276,14 +276,14 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     scrub,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.database_backup import (
+from ansible_collections.blogops.release.plugins.module_utils._database_backup import (
     FORMATS,
     BackupError,
     DatabaseBackup,
     check_backup_options,
 )
-from ansible_collections.blogops.release.plugins.module_utils.deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
-from ansible_collections.blogops.release.plugins.module_utils.pg_client import (
+from ansible_collections.blogops.release.plugins.module_utils._deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
+from ansible_collections.blogops.release.plugins.module_utils._pg_client import (
     ClientProgramError,
     PgClient,
     connection_parameters,

@@ -239,10 +239,10 @@ timings:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import BackupNotFound, resolve_backup
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import BackupMismatch, InvalidSidecar
-from ansible_collections.blogops.release.plugins.module_utils.backup_trust import UntrustedBackup
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_catalog import BackupNotFound, resolve_backup
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import BackupMismatch, InvalidSidecar
+from ansible_collections.blogops.release.plugins.module_utils._backup_trust import UntrustedBackup
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     application_name,
     connect,
     database_argument_spec,
@@ -250,13 +250,13 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     database_error_message,
     scrub,
 )
-from ansible_collections.blogops.release.plugins.module_utils.database_restore import (
+from ansible_collections.blogops.release.plugins.module_utils._database_restore import (
     MODES,
     DatabaseRestore,
     RestoreError,
     check_restore_options,
 )
-from ansible_collections.blogops.release.plugins.module_utils.pg_client import (
+from ansible_collections.blogops.release.plugins.module_utils._pg_client import (
     ClientProgramError,
     PgClient,
     connection_parameters,

@@ -231,7 +231,7 @@ in_progress:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     connect,
     database_argument_spec,
     database_error_class,
@@ -239,7 +239,7 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import (
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import (
     DEFAULT_LEASE,
     FINAL_STATUSES,
     RUN_FIELDS,
@@ -250,10 +250,10 @@ from ansible_collections.blogops.release.plugins.module_utils.deploy_history imp
     take_over_deploy,
     update_deploy,
 )
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
-from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._module_versions import fetch_module_versions
+from ansible_collections.blogops.release.plugins.module_utils._semver import parse_version
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import ensure_tracking_tables, tracking_tables_exist
 
 
 def run(module, cursor, schema):

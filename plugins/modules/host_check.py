@@ -87,7 +87,7 @@ paths:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.blogops.release.plugins.module_utils.host_readiness import check_environment, check_path
+from ansible_collections.blogops.release.plugins.module_utils._host_readiness import check_environment, check_path
 
 
 def main():

@@ -386,7 +386,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     connect,
     database_argument_spec,
     database_error_class,
@@ -394,14 +394,14 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
+from ansible_collections.blogops.release.plugins.module_utils._deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import (
     MigrationFileError,
     check_placeholders,
     scan_migrations,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import (
     PlanError,
     group_steps,
     plan_apply,
@@ -409,15 +409,15 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_plan imp
     plan_repair,
     plan_undo,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_runner import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_runner import (
     LockBusy,
     MigrationFailed,
     MigrationRunner,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import current_version_row
-from ansible_collections.blogops.release.plugins.module_utils.tracking_privileges import missing_privileges
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import check_migration_version
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import current_version_row
+from ansible_collections.blogops.release.plugins.module_utils._tracking_privileges import missing_privileges
 
 DURATION = re.compile(r'^\d+(\.\d+)?\s*(us|ms|s|min|h|d)?$')
 

@@ -119,7 +119,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.release_archive import (
+from ansible_collections.blogops.release.plugins.module_utils._release_archive import (
     ReleaseArchiveError,
     archive_name,
     find_release,
@@ -128,7 +128,7 @@ from ansible_collections.blogops.release.plugins.module_utils.release_archive im
     version_document,
     write_archive,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def main():

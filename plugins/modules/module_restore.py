@@ -97,7 +97,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.release_archive import (
+from ansible_collections.blogops.release.plugins.module_utils._release_archive import (
     VERSION_FILE,
     ReleaseArchiveError,
     parse_release_dir_name,
@@ -105,7 +105,7 @@ from ansible_collections.blogops.release.plugins.module_utils.release_archive im
     release_dir_name,
     restore_release,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def destination(params, document):

@@ -166,7 +166,7 @@ history_id:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     connect,
     database_argument_spec,
     database_error_class,
@@ -174,14 +174,14 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
-from ansible_collections.blogops.release.plugins.module_utils.deploy_close import check_recorded
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DeployConflict, snapshot_warning, update_deploy
-from ansible_collections.blogops.release.plugins.module_utils.deploy_progress import note_progress
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import apply_module_version
-from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
+from ansible_collections.blogops.release.plugins.module_utils._dependencies import check_dependencies
+from ansible_collections.blogops.release.plugins.module_utils._deploy_close import check_recorded
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import DeployConflict, snapshot_warning, update_deploy
+from ansible_collections.blogops.release.plugins.module_utils._deploy_progress import note_progress
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import check_migration_version
+from ansible_collections.blogops.release.plugins.module_utils._module_versions import apply_module_version
+from ansible_collections.blogops.release.plugins.module_utils._semver import parse_version
 
 
 def requested_record(params):

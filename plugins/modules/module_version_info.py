@@ -112,7 +112,7 @@ history:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     connect,
     database_argument_spec,
     database_error_class,
@@ -120,10 +120,10 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import deploys_in_progress
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_history, fetch_module_versions
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import deploys_in_progress
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._module_versions import fetch_history, fetch_module_versions
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import tracking_tables_exist
 
 
 def main():

@@ -101,7 +101,7 @@ releases:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.blogops.release.plugins.module_utils._preflight_app_host import check_app_host
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
 
 
 def main():

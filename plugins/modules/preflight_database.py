@@ -165,9 +165,9 @@ import tarfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.blogops.release.plugins.module_utils._preflight_database import run_reads
-from ansible_collections.blogops.release.plugins.module_utils.connection import database_argument_spec, tracking_schema
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils._connection import database_argument_spec, tracking_schema
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, unpack_archive
 
 
 def main():

@@ -285,8 +285,8 @@ import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import BackupMismatch
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import BackupMismatch
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     application_name,
     connect,
     database_argument_spec,
@@ -295,27 +295,27 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     scrub,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.database_restore import RestoreError
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
+from ansible_collections.blogops.release.plugins.module_utils._database_restore import RestoreError
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import (
     MigrationFileError,
     check_placeholders,
     scan_migrations,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
-from ansible_collections.blogops.release.plugins.module_utils.pg_client import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import check_migration_version
+from ansible_collections.blogops.release.plugins.module_utils._pg_client import (
     ClientProgramError,
     PgClient,
     connection_parameters,
 )
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal import (
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal import (
     Rehearsal,
     RehearsalError,
     rehearsal_record,
     write_record,
 )
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal_report import parse_size
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal_report import parse_size
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, unpack_archive
 
 CHECKSUM_WORKERS = 4
 

@@ -214,15 +214,15 @@ removed:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.release_layout import (
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._release_layout import (
     ReleaseError,
     ReleaseLayout,
     check_release_id,
 )
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive
-from ansible_collections.blogops.release.plugins.module_utils.semver import SemVer
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive
+from ansible_collections.blogops.release.plugins.module_utils._semver import SemVer
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def chosen_release(layout, params):

@@ -95,7 +95,7 @@ snapshot:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     connect,
     database_argument_spec,
     database_error_class,
@@ -103,7 +103,7 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.schema_drift import check_drift
+from ansible_collections.blogops.release.plugins.module_utils._schema_drift import check_drift
 
 
 def main():

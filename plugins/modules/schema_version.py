@@ -135,7 +135,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     connect,
     database_argument_spec,
     database_error_class,
@@ -143,16 +143,16 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import check_migration_version
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import check_migration_version
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import (
     SchemaHistoryConflict,
     current_version_row,
     fetch_schema_rows,
     insert_schema_row,
     plan_record,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import ensure_tracking_tables, tracking_tables_exist
 
 REQUEST_FIELDS = ('module_name', 'version', 'description', 'kind', 'checksum', 'script', 'execution_ms', 'success')
 

@@ -104,7 +104,7 @@ history:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     connect,
     database_argument_spec,
     database_error_class,
@@ -112,14 +112,14 @@ from ansible_collections.blogops.release.plugins.module_utils.connection import 
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import (
     current_versions,
     fetch_newest_schema_row,
     fetch_schema_rows,
     unresolved_failures,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import tracking_tables_exist
 
 
 def main():

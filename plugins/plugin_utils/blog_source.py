@@ -31,12 +31,12 @@ import re
 import stat
 import subprocess
 
-from ansible_collections.blogops.release.plugins.module_utils import contained_tree
-from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import BLOG_MODULE_NAME, check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import NAME_FORM
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import migration_version_key
-from ansible_collections.blogops.release.plugins.module_utils.semver import MAX_VERSION_LENGTH, InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils import _contained_tree as contained_tree
+from ansible_collections.blogops.release.plugins.module_utils._dependencies import check_dependencies
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import BLOG_MODULE_NAME, check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import NAME_FORM
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
+from ansible_collections.blogops.release.plugins.module_utils._semver import MAX_VERSION_LENGTH, InvalidVersion, SemVer
 from ansible_collections.blogops.release.plugins.plugin_utils.manifest_yaml import (
     MAX_BYTES,
     ManifestYamlError,

@@ -32,7 +32,7 @@ __metaclass__ = type
 import os
 import platform
 
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DEFAULT_LEASE
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import DEFAULT_LEASE
 
 ALIVE = 'alive'
 DEAD = 'dead'

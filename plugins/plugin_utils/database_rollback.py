@@ -81,4 +81,3 @@ def switch_target(release, query, module, host):
     if _RELEASE_ID.match(target):
         return dict(release_id=target, version=None)
     return dict(release_id=None, version=target)
-

@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DEFAULT_LEASE, describe_deploy
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import DEFAULT_LEASE, describe_deploy
 
 OUTCOMES = {'close': 'closed', 'finish': 'finished', 'rollback': 'rolled_back'}
 _DONE = {'close': ('closed', 'nothing needed putting back'),

@@ -7,7 +7,7 @@
 pglast (PostgreSQL's parser) splits each script into statements and says what each one does to the run: whether
 it cannot run in a transaction block, adds an enum value, ends the transaction, copies from STDIN or switches off
 one of the run's protections. The migrate module on the database host uses that reading instead of lexing the
-SQL itself (plugins/module_utils/migration_files.py ``statements_of_reading``), so managed hosts need no pglast.
+SQL itself (plugins/module_utils/_migration_files.py ``statements_of_reading``), so managed hosts need no pglast.
 
 A script the parser rejects gets no reading: the module's fallback lexer reads it and reports what PostgreSQL
 would not take (psql meta-commands, COPY data) or leaves the syntax error to PostgreSQL, which names it when the
@@ -22,14 +22,14 @@ import hashlib
 import os
 import re
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import (
     MAX_SCRIPT_BYTES,
     SCRIPT_NAME,
     check_placeholders,
     normalized_bytes,
     substitute_placeholders,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_lexer import LIMITS, ZERO
+from ansible_collections.blogops.release.plugins.module_utils._migration_lexer import LIMITS, ZERO
 
 try:
     from pglast import ast, enums, parse_sql

@@ -13,8 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.dependencies import dependency_problems
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import describe_deploy
+from ansible_collections.blogops.release.plugins.module_utils._dependencies import dependency_problems
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import describe_deploy
 
 
 def _failed(result):

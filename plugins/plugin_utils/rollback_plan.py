@@ -21,9 +21,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import validate_sidecar
-from ansible_collections.blogops.release.plugins.module_utils.semver import EXAMPLE, InvalidVersion, SemVer
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import history_status
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import validate_sidecar
+from ansible_collections.blogops.release.plugins.module_utils._semver import EXAMPLE, InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import history_status
 
 # A rollback run's history row starts with this in its message (the rollback playbook's note), which
 # tells it from a deploy's row: both are opened by blogops.release.deployment.
@@ -190,7 +190,6 @@ def after_deploy(summary, blog_module, recover_outcome='none', check_mode=False)
     return dict(nothing_to_undo=nothing, message=message, outcome=outcome)
 
 
-
 def run_plan(history, blog_module, requested, host_releases, with_database=True):
     """Everything the rollback playbook decides before it changes anything: ``plan`` (rollback_plan), ``hosts``
     (host_links), ``error`` (the whole refusal message, '' when it may go on), ``read_sidecar`` (the versions to
@@ -207,8 +206,8 @@ def run_plan(history, blog_module, requested, host_releases, with_database=True)
                  'backup). Nothing was changed; roll back the files only with -e blog_rollback_database=false'
                  % (blog_module, blog_module, plan['to_version'] or 'nothing'))
     # It starts with ROLLBACK_NOTE, which tells the row from a deploy's.
-    note = 'rollback of %s %s to %s, undoing deploy %s' % (blog_module, plan['from_version'], plan['to_version'] or 'nothing',
-                                                          ', '.join(str(row['id']) for row in plan['undo']))
+    note = 'rollback of %s %s to %s, undoing deploy %s' % (
+        blog_module, plan['from_version'], plan['to_version'] or 'nothing', ', '.join(str(row['id']) for row in plan['undo']))
     return dict(plan=plan, hosts=hosts, error=error, read_sidecar=bool(with_database and not plan['checkpoint'] and not error),
                 note=note)
 

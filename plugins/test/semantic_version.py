@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils._semver import InvalidVersion, SemVer
 
 
 def semantic_version(value):

@@ -8,8 +8,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion
-from ansible_collections.blogops.release.plugins.module_utils.version_range import InvalidRange, satisfies
+from ansible_collections.blogops.release.plugins.module_utils._semver import InvalidVersion
+from ansible_collections.blogops.release.plugins.module_utils._version_range import InvalidRange, satisfies
 
 
 def version_satisfies(version, version_range):

@@ -13,7 +13,7 @@ import stat
 
 from harness.playbook import ROOT
 
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import file_sha256, tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import file_sha256, tree_sha256
 
 SAMPLE = os.path.join(ROOT, 'examples', 'blog')
 PLAYBOOKS = os.path.join(ROOT, 'playbooks')

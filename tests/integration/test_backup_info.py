@@ -7,8 +7,8 @@
 import datetime
 import os
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_naming import backup_name
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import backup_digest, build_sidecar, write_sidecar
+from ansible_collections.blogops.release.plugins.module_utils._backup_naming import backup_name
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import backup_digest, build_sidecar, write_sidecar
 
 VERSIONS = dict(schema_version='3', schema_versions={'core': '3'}, module_versions={})
 

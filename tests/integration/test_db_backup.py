@@ -14,7 +14,7 @@ import threading
 
 from harness.processes import find_process, wait_until
 
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 SUM = 'a' * 64
 

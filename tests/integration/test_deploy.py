@@ -11,7 +11,7 @@ import os
 import subprocess
 
 from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import this_run
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def failure_message(run):

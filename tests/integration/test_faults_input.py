@@ -16,7 +16,7 @@ import pytest
 
 from faults_env import check_nothing_lost, operator_message
 
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, unpack_archive
 
 TRAVERSAL = '../../etc'
 SQL = "x'); DROP TABLE posts; --"

@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import ABANDONED_AFTER
+from ansible_collections.blogops.release.plugins.module_utils._backup_catalog import ABANDONED_AFTER
 from faults_env import (
     GATE_KEY,
     GATED_MIGRATION,

@@ -11,7 +11,7 @@ migration waits for it, and the test waits for what pg_stat_activity and pg_lock
 import datetime
 import time
 
-from ansible_collections.blogops.release.plugins.module_utils.advisory_lock import LOCK_CLASS, lock_purpose
+from ansible_collections.blogops.release.plugins.module_utils._advisory_lock import LOCK_CLASS, lock_purpose
 from migration_tasks import history, migrate, task, tasks, versions, write
 
 APPLICATION = 'blogops.release/migrate/%s@%%'

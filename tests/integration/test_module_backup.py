@@ -11,7 +11,7 @@ import os
 import stat
 import tarfile
 
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def make_release(root, version='1.4.0', hash8='5ca1ab1e'):

@@ -14,10 +14,10 @@ import uuid
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import scan_migrations
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import group_steps, plan_apply
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal_report import check_thresholds, report_lines
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal_runner import MeasuringRunner
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import scan_migrations
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import group_steps, plan_apply
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal_report import check_thresholds, report_lines
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal_runner import MeasuringRunner
 from migration_tasks import write
 
 ROWS = 1000000

@@ -14,7 +14,7 @@ import pytest
 
 from harness.playbook import run_playbook, play_text
 
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 UPLOAD = '''
 - name: Upload

@@ -8,7 +8,7 @@ import threading
 
 from hypothesis import given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_naming import (
     backup_name,
     claim_backup_path,
     parse_backup_name,

@@ -9,14 +9,14 @@ import os
 import pytest
 from hypothesis import given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_catalog import (
     BackupNotFound,
     describe_age,
     parse_age,
     resolve_backup,
     scan_backups,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import (
     BackupMismatch,
     InvalidSidecar,
     backup_digest,

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import resolve_backup, scan_backups
-from ansible_collections.blogops.release.plugins.module_utils.backup_trust import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_catalog import resolve_backup, scan_backups
+from ansible_collections.blogops.release.plugins.module_utils._backup_trust import (
     UntrustedBackup,
     backup_problem,
     check_directory,

@@ -4,7 +4,7 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.database_restore import (
+from ansible_collections.blogops.release.plugins.module_utils._database_restore import (
     check_restore_options,
     setting_clause,
     split_setting_list,

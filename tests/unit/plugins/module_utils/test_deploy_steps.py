@@ -6,9 +6,9 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils import deploy_progress
-from ansible_collections.blogops.release.plugins.module_utils.deploy_close import schema_mismatch
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DeployConflict
+from ansible_collections.blogops.release.plugins.module_utils import _deploy_progress as deploy_progress
+from ansible_collections.blogops.release.plugins.module_utils._deploy_close import schema_mismatch
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import DeployConflict
 
 ROW = dict(version='1.1.0', checksum='sha256:ab', schema_version='1.2')
 

@@ -8,7 +8,7 @@ import os
 import pytest
 from hypothesis import given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import (
     NAME_FORM,
     MigrationFileError,
     check_placeholders,
@@ -17,7 +17,7 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_files im
     scan_migrations,
     split_statements,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import (
     MAX_MIGRATION_VERSION_LENGTH,
     InvalidMigrationVersion,
     check_migration_version,

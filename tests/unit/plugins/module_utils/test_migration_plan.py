@@ -5,8 +5,8 @@
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import MigrationScript, MigrationSet
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import MigrationScript, MigrationSet
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import (
     PlanError,
     group_steps,
     plan_apply,
@@ -14,7 +14,7 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_plan imp
     plan_repair,
     plan_undo,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import migration_version_key
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
 
 
 def make(kind, version, checksum=None, outside=None):

@@ -4,8 +4,8 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import split_statements
-from ansible_collections.blogops.release.plugins.module_utils.migration_runner import _needed_privilege
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import split_statements
+from ansible_collections.blogops.release.plugins.module_utils._migration_runner import _needed_privilege
 
 
 @pytest.mark.parametrize('sql, message, needed', [

@@ -4,8 +4,8 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.dependencies import InvalidDependencies, check_dependencies
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import (
+from ansible_collections.blogops.release.plugins.module_utils._dependencies import InvalidDependencies, check_dependencies
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import (
     InvalidName,
     check_blog_module_name,
     check_schema_name,
@@ -45,7 +45,7 @@ def test_dependencies_are_validated():
 
 
 def test_dependency_problems_both_ways_and_cycles():
-    from ansible_collections.blogops.release.plugins.module_utils.dependencies import dependency_problems
+    from ansible_collections.blogops.release.plugins.module_utils._dependencies import dependency_problems
     installed = {
         'core': dict(version='2.4.0', dependencies={}),
         'comments': dict(version='1.4.0', dependencies={'core': '>=2.1,<3'}),

@@ -10,7 +10,7 @@ import psycopg2.extensions
 import pytest
 from hypothesis import given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.pg_client import (
+from ansible_collections.blogops.release.plugins.module_utils._pg_client import (
     ClientProgramError,
     PgClient,
     passfile_line,

@@ -4,7 +4,7 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.plain_dump_input import (
+from ansible_collections.blogops.release.plugins.module_utils._plain_dump_input import (
     psql_can_restrict,
     restricted_input,
 )

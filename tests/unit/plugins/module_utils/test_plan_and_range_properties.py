@@ -9,11 +9,11 @@ applying it leaves nothing pending; version ranges combine as sets do."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import MigrationScript, MigrationSet
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import PlanError, plan_apply, plan_undo
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import migration_version_key
-from ansible_collections.blogops.release.plugins.module_utils.semver import SemVer
-from ansible_collections.blogops.release.plugins.module_utils.version_range import parse_range
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import MigrationScript, MigrationSet
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import PlanError, plan_apply, plan_undo
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
+from ansible_collections.blogops.release.plugins.module_utils._semver import SemVer
+from ansible_collections.blogops.release.plugins.module_utils._version_range import parse_range
 
 versions = st.lists(st.integers(0, 3), min_size=1, max_size=3).map(lambda parts: '.'.join(map(str, parts)))
 
@@ -140,7 +140,7 @@ def test_a_range_reads_back_from_its_own_text(parts, version):
 
 @given(simple)
 def test_a_range_nothing_satisfies_is_refused_as_a_dependency(text):
-    from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
+    from ansible_collections.blogops.release.plugins.module_utils._dependencies import check_dependencies
     empty = parse_range('%s,<0.0.0-0' % text)
     assert empty.is_empty()
     with pytest.raises(ValueError, match='no version satisfies'):

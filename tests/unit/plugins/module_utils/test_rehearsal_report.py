@@ -6,14 +6,14 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal import is_scratch_name, scratch_prefix
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal_report import (
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal import is_scratch_name, scratch_prefix
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal_report import (
     check_thresholds,
     human_size,
     parse_size,
     report_lines,
 )
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal_runner import (
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal_runner import (
     documented_lock,
     relation_change,
     short_text,

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.release_archive import (
+from ansible_collections.blogops.release.plugins.module_utils._release_archive import (
     ReleaseArchiveError,
     archive_name,
     find_release,
@@ -19,7 +19,7 @@ from ansible_collections.blogops.release.plugins.module_utils.release_archive im
     version_document,
     write_archive,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def make_release(root, module='comments', version='1.4.0', hash8='0badc0de'):

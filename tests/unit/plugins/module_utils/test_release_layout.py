@@ -8,18 +8,18 @@ import tarfile
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.release_layout import (
+from ansible_collections.blogops.release.plugins.module_utils._release_layout import (
     ReleaseError,
     ReleaseLayout,
     check_release_id,
 )
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import (
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import (
     UnsafeArchive,
     pack_tree,
     unpack_archive,
 )
-from ansible_collections.blogops.release.plugins.module_utils.release_unpack import unpack_release
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._release_unpack import unpack_release
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def test_release_ids():

@@ -9,9 +9,9 @@ import tarfile
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
-from ansible_collections.blogops.release.plugins.module_utils.release_unpack import DamagedArchive, unpack_release
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, pack_tree
+from ansible_collections.blogops.release.plugins.module_utils._release_unpack import DamagedArchive, unpack_release
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def make_source(root):

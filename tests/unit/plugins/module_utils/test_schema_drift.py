@@ -4,7 +4,7 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.schema_drift import (
+from ansible_collections.blogops.release.plugins.module_utils._schema_drift import (
     attribute_objects,
     compare_catalogs,
     object_kind,

@@ -5,12 +5,12 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import (
     InvalidMigrationVersion,
     highest_migration_version,
     migration_version_key,
 )
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import (
     SchemaHistoryConflict,
     applied_versions,
     current_version_row,

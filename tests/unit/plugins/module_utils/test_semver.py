@@ -5,7 +5,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.semver import (
+from ansible_collections.blogops.release.plugins.module_utils._semver import (
     MAX_VERSION_LENGTH,
     InvalidVersion,
     SemVer,

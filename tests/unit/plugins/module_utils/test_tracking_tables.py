@@ -4,7 +4,7 @@
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import HISTORY_STATUSES, history_status
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import HISTORY_STATUSES, history_status
 
 HALTED_MESSAGE = 'deploy of comments 1.1.0 failed at verify on web2: 503; the rollout halted: the new release is live on web1'
 

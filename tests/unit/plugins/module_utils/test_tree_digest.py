@@ -4,7 +4,7 @@
 
 import os
 
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import file_sha256, tree_manifest, tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import file_sha256, tree_manifest, tree_sha256
 
 
 def make_tree(root):

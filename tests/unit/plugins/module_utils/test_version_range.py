@@ -5,8 +5,8 @@
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils.semver import SemVer
-from ansible_collections.blogops.release.plugins.module_utils.version_range import InvalidRange, parse_range, satisfies
+from ansible_collections.blogops.release.plugins.module_utils._semver import SemVer
+from ansible_collections.blogops.release.plugins.module_utils._version_range import InvalidRange, parse_range, satisfies
 
 CASES = [
     # range, inside, outside

@@ -11,9 +11,9 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.blogops.release.plugins.module_utils import contained_tree
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import UnsafeArchive, pack_tree
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils import _contained_tree as contained_tree
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, pack_tree
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 from ansible_collections.blogops.release.plugins.plugin_utils.blog_source import BlogSourceError, read_blog_module
 
 

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import (
     MigrationFileError,
     read_script,
     scan_migrations,

@@ -189,7 +189,7 @@ HOSTS = dict(web1=query('1.0.0-00000001', '1.1.0-00000002', '2.0.0-00000003'))
      '', False),
 ])
 def test_what_the_rollback_playbook_decides_before_changing_anything(case, rows, requested, hosts, with_database, error,
-                                                                      read_sidecar):
+                                                                     read_sidecar):
     decided = run_plan(newest_first(*rows), 'comments', requested, hosts, with_database)
     assert decided['error'].startswith(error) and bool(decided['error']) is bool(error), (case, decided['error'])
     assert decided['read_sidecar'] is read_sidecar, case
@@ -236,6 +236,6 @@ def test_the_state_the_database_goes_back_to(case, plan, content, with_database,
     (dict(sidecar(), name='other.dump'), "describes 'other.dump'"),
 ])
 def test_a_sidecar_that_is_not_one_is_refused(content, says):
-    from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import InvalidSidecar
+    from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import InvalidSidecar
     with pytest.raises(InvalidSidecar, match=says):
         state_before(dict(checkpoint=None, backup=BACKUP), content, 'comments')

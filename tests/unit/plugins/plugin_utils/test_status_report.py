@@ -98,7 +98,7 @@ def test_without_a_source_the_report_has_no_lint():
 
 
 def test_the_last_rehearsal_of_each_blog_module_is_shown():
-    from ansible_collections.blogops.release.plugins.module_utils.rehearsal import rehearsal_record
+    from ansible_collections.blogops.release.plugins.module_utils._rehearsal import rehearsal_record
     lock = dict(relation='public.posts', kind='r', mode='AccessExclusiveLock', held_ms=4200, size=5 << 20,
                 created=False, blocks_reads=True, blocks_writes=True, statement=1, line=1, observed=True)
     measured = dict(pending=['V4__ids.sql'], duration_ms=4300, violations=['V4__ids.sql statement 1 ... <too long>'],

@@ -23,7 +23,7 @@ import posixpath
 import stat
 import tarfile
 
-from ansible_collections.blogops.release.plugins.module_utils import contained_tree
+from ansible_collections.blogops.release.plugins.module_utils import _contained_tree as contained_tree
 
 
 class UnsafeArchive(ValueError):

@@ -18,7 +18,7 @@ from ansible_collections.community.postgresql.plugins.module_utils.postgres impo
     pg_cursor_args,
     postgres_common_argument_spec,
 )
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import InvalidName, check_schema_name
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import InvalidName, check_schema_name
 
 
 def database_argument_spec(**options):

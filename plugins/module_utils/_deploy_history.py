@@ -22,10 +22,10 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.blogops.release.plugins.module_utils.connection import database_error_class, database_error_message
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions
-from ansible_collections.blogops.release.plugins.module_utils.schema_drift import write_snapshot
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import ensure_tracking_tables, history_status, table
+from ansible_collections.blogops.release.plugins.module_utils._connection import database_error_class, database_error_message
+from ansible_collections.blogops.release.plugins.module_utils._module_versions import fetch_module_versions
+from ansible_collections.blogops.release.plugins.module_utils._schema_drift import write_snapshot
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import ensure_tracking_tables, history_status, table
 
 # The longest a deploy goes without renewing its heartbeat while no session of it is open: the upload of the
 # release to every app host, or one batch of the switch with its health checks (a minute or two each at most with

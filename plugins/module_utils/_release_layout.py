@@ -25,8 +25,8 @@ import shutil
 import stat
 import uuid
 
-from ansible_collections.blogops.release.plugins.module_utils.release_unpack import unpack_release
-from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils._release_unpack import unpack_release
+from ansible_collections.blogops.release.plugins.module_utils._semver import InvalidVersion, SemVer
 
 RELEASE_ID = re.compile(r'(?P<version>[0-9A-Za-z.+-]+)-(?P<hash>[0-9a-f]{8})', re.ASCII)
 PARTIAL = re.compile(r'\.(?P<id>.+)\.partial-[0-9a-f]+', re.ASCII)

@@ -12,8 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import migration_version_key
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import applied_versions, unresolved_failures
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import applied_versions, unresolved_failures
 
 
 class PlanError(ValueError):

@@ -21,17 +21,17 @@ import os
 import re
 import time
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_naming import (
     PARTIAL_SUFFIX,
     SIDECAR_SUFFIX,
     parse_backup_name,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import (
     InvalidSidecar,
     read_sidecar,
     sidecar_path,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_trust import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_trust import (
     UntrustedBackup,
     backup_problem,
     check_backup_trusted,

@@ -8,13 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import fetch_module_versions, record_of
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
+from ansible_collections.blogops.release.plugins.module_utils._module_versions import fetch_module_versions, record_of
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import (
     current_versions,
     fetch_newest_schema_row,
     fetch_schema_rows,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import tracking_tables_exist
 
 
 def read_versions(cursor, schema):

@@ -82,11 +82,11 @@ def report_lines(migrations):
     lines = ['%-*s %4s %9s %9s  %-22s %-11s %s' % (width, 'migration', 'line', 'ms', 'rows', 'lock', 'size', 'relation')]
     for migration in migrations:
         how = 'in a transaction' if migration['in_transaction'] else 'outside a transaction'
-        lines.append('%-*s %4s %9d %9s  %s' % (width, migration['script'], '', migration['duration_ms'], '', how))
+        lines.append('%s %4s %9d %9s  %s' % (migration['script'].ljust(width), '', migration['duration_ms'], '', how))
         for statement in migration['statements']:
             rows = '-' if statement['rows'] is None else statement['rows']
-            lines.append('  %-*s %4d %9d %9s  %s' % (width - 2, '', statement['line'], statement['duration_ms'], rows,
-                                                     statement['statement'][:70]))
+            lines.append('  %s %4d %9d %9s  %s' % (''.ljust(width - 2), statement['line'], statement['duration_ms'], rows,
+                                                   statement['statement'][:70]))
             locks = dict((lock['relation'], lock['mode']) for lock in statement['locks'])
             changes = dict((change['relation'], change) for change in statement['relations'])
             for relation in sorted(set(locks) | set(changes)):

@@ -28,12 +28,12 @@ import stat
 import tarfile
 import zlib
 
-from ansible_collections.blogops.release.plugins.module_utils.release_transfer import (
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import (
     UnsafeArchive,
     check_members,
     check_tree_links,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import (
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import (
     directory_line,
     file_line,
     manifest_sha256,

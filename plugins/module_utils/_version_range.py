@@ -20,7 +20,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.blogops.release.plugins.module_utils.semver import InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils._semver import InvalidVersion, SemVer
 
 _WILD = ('x', 'X', '*')
 _COMPARATOR = re.compile(

@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.advisory_lock import LOCK_CLASS, lock_purpose, xact_lock_sql
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident
+from ansible_collections.blogops.release.plugins.module_utils._advisory_lock import LOCK_CLASS, lock_purpose, xact_lock_sql
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import quote_ident
 
 TABLES = ('module_version', 'module_version_history', 'schema_version')
 # halted: a rolling deploy that stopped part way (blogops_release_on_host_failure=halt), its new release live on

@@ -26,9 +26,9 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import split_statements
-from ansible_collections.blogops.release.plugins.module_utils.migration_runner import MigrationRunner
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import TABLES
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import split_statements
+from ansible_collections.blogops.release.plugins.module_utils._migration_runner import MigrationRunner
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import TABLES
 
 # Weakest first (the order of PostgreSQL's table-level lock modes).
 LOCK_MODES = ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',

@@ -20,13 +20,13 @@ import json
 import os
 import re
 
-from ansible_collections.blogops.release.plugins.module_utils.atomic_file import atomic_file
-from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
+from ansible_collections.blogops.release.plugins.module_utils._atomic_file import atomic_file
+from ansible_collections.blogops.release.plugins.module_utils._backup_naming import (
     EXTENSIONS,
     SIDECAR_SUFFIX,
     parse_backup_name,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import file_sha256, tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import file_sha256, tree_sha256
 
 SIDECAR_FORMAT = 1
 VERSION_FIELDS = ('schema_version', 'schema_versions', 'module_versions')

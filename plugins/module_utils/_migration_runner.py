@@ -21,26 +21,26 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.blogops.release.plugins.module_utils.advisory_lock import (
+from ansible_collections.blogops.release.plugins.module_utils._advisory_lock import (
     LOCK_CLASS,
     lock_holders_sql,
     lock_purpose,
     session_lock_sql,
     try_session_lock_sql,
 )
-from ansible_collections.blogops.release.plugins.module_utils.connection import (
+from ansible_collections.blogops.release.plugins.module_utils._connection import (
     database_error_class,
     database_error_message,
     dict_cursor,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_files import line_of
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_files import line_of
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import (
     fetch_schema_rows,
     insert_schema_row,
     insert_schema_rows,
     mark_schema_row_succeeded,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import (
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import (
     ensure_tracking_tables,
     tracking_tables_exist,
 )

@@ -29,12 +29,12 @@ import tarfile
 import tempfile
 import zlib
 
-from ansible_collections.blogops.release.plugins.module_utils.atomic_file import atomic_file, fsync_directory
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import SHA256_HEX
-from ansible_collections.blogops.release.plugins.module_utils.dependencies import check_dependencies
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.semver import parse_version
-from ansible_collections.blogops.release.plugins.module_utils.tree_digest import tree_sha256
+from ansible_collections.blogops.release.plugins.module_utils._atomic_file import atomic_file, fsync_directory
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import SHA256_HEX
+from ansible_collections.blogops.release.plugins.module_utils._dependencies import check_dependencies
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._semver import parse_version
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 ARCHIVE_FORMAT = 1
 VERSION_FILE = 'version.json'

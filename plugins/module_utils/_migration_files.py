@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_lexer import (  # noqa: F401, line_of for the runner
+from ansible_collections.blogops.release.plugins.module_utils._migration_lexer import (  # noqa: F401, line_of for the runner
     ADD_ENUM_VALUE_IN_TRANSACTION_SINCE,
     Statement,
     has_statement,
@@ -29,7 +29,7 @@ from ansible_collections.blogops.release.plugins.module_utils.migration_lexer im
     read_statements,
     split_statements,
 )
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import (
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import (
     InvalidMigrationVersion,
     migration_version_key,
 )

@@ -8,9 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.migration_version import migration_version_key
-from ansible_collections.blogops.release.plugins.module_utils.module_versions import plain
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import table
+from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
+from ansible_collections.blogops.release.plugins.module_utils._module_versions import plain
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import table
 
 COLUMNS = ('id', 'module_name', 'version', 'description', 'script', 'checksum', 'kind',
            'applied_by', 'applied_at', 'execution_ms', 'success')

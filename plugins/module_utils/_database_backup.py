@@ -19,22 +19,22 @@ import datetime
 import os
 import time
 
-from ansible_collections.blogops.release.plugins.module_utils.atomic_file import fsync_directory
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import abandoned_partials, scan_backups, utc_timestamp
-from ansible_collections.blogops.release.plugins.module_utils.backup_naming import (
+from ansible_collections.blogops.release.plugins.module_utils._atomic_file import fsync_directory
+from ansible_collections.blogops.release.plugins.module_utils._backup_catalog import abandoned_partials, scan_backups, utc_timestamp
+from ansible_collections.blogops.release.plugins.module_utils._backup_naming import (
     backup_name,
     claim_backup_path,
     remove_path,
     retention_removals,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import (
     backup_digest,
     build_sidecar,
     sidecar_path,
     write_sidecar,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_trust import directory_problem
-from ansible_collections.blogops.release.plugins.module_utils.backup_versions import read_versions
+from ansible_collections.blogops.release.plugins.module_utils._backup_trust import directory_problem
+from ansible_collections.blogops.release.plugins.module_utils._backup_versions import read_versions
 
 FORMATS = ('custom', 'directory', 'plain')
 

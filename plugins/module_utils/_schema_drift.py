@@ -16,8 +16,8 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.blogops.release.plugins.module_utils.schema_catalog import read_catalog
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import (
+from ansible_collections.blogops.release.plugins.module_utils._schema_catalog import read_catalog
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import (
     SNAPSHOT_TABLE,
     TABLES,
     ensure_snapshot_table,

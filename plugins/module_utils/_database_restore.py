@@ -33,20 +33,20 @@ import json
 import time
 import uuid
 
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import (
     VERSION_FIELDS,
     check_backup,
     version_differences,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_versions import read_versions
-from ansible_collections.blogops.release.plugins.module_utils.connection import dict_cursor
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident
-from ansible_collections.blogops.release.plugins.module_utils.plain_dump_input import (
+from ansible_collections.blogops.release.plugins.module_utils._backup_versions import read_versions
+from ansible_collections.blogops.release.plugins.module_utils._connection import dict_cursor
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import quote_ident
+from ansible_collections.blogops.release.plugins.module_utils._plain_dump_input import (
     RESTRICT_RELEASES,
     psql_can_restrict,
     restricted_input,
 )
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import (
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import (
     ensure_tracking_tables,
     table,
     tracking_tables_exist,

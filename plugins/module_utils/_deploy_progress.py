@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.deploy_history import DeployConflict, update_deploy
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import DeployConflict, update_deploy
 
 PROGRESS_ARGUMENT_SPEC = dict(
     history_id=dict(type='int'),

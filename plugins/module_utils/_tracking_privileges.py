@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import TABLES
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import TABLES
 
 # What the runner does to schema_version: reads the history, appends rows, marks a row of a script that ran
 # outside a transaction as succeeded; the id comes from its sequence.

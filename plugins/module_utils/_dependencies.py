@@ -8,8 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils.version_range import InvalidRange, parse_range, satisfies
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
+from ansible_collections.blogops.release.plugins.module_utils._version_range import InvalidRange, parse_range, satisfies
 
 
 class InvalidDependencies(ValueError):

@@ -26,24 +26,24 @@ import os
 import re
 import time
 
-from ansible_collections.blogops.release.plugins.module_utils.atomic_file import atomic_file
-from ansible_collections.blogops.release.plugins.module_utils.backup_catalog import BackupNotFound, resolve_backup
-from ansible_collections.blogops.release.plugins.module_utils.backup_sidecar import (
+from ansible_collections.blogops.release.plugins.module_utils._atomic_file import atomic_file
+from ansible_collections.blogops.release.plugins.module_utils._backup_catalog import BackupNotFound, resolve_backup
+from ansible_collections.blogops.release.plugins.module_utils._backup_sidecar import (
     BackupMismatch,
     InvalidSidecar,
     check_backup,
 )
-from ansible_collections.blogops.release.plugins.module_utils.backup_trust import UntrustedBackup
-from ansible_collections.blogops.release.plugins.module_utils.backup_versions import read_versions
-from ansible_collections.blogops.release.plugins.module_utils.connection import dict_cursor
-from ansible_collections.blogops.release.plugins.module_utils.database_restore import DatabaseRestore, work_name
-from ansible_collections.blogops.release.plugins.module_utils.identifiers import quote_ident
-from ansible_collections.blogops.release.plugins.module_utils.migration_plan import PlanError, group_steps, plan_apply
-from ansible_collections.blogops.release.plugins.module_utils.migration_runner import MigrationFailed
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal_report import check_thresholds, report_lines
-from ansible_collections.blogops.release.plugins.module_utils.rehearsal_runner import MeasuringRunner
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import fetch_schema_rows
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._backup_trust import UntrustedBackup
+from ansible_collections.blogops.release.plugins.module_utils._backup_versions import read_versions
+from ansible_collections.blogops.release.plugins.module_utils._connection import dict_cursor
+from ansible_collections.blogops.release.plugins.module_utils._database_restore import DatabaseRestore, work_name
+from ansible_collections.blogops.release.plugins.module_utils._identifiers import quote_ident
+from ansible_collections.blogops.release.plugins.module_utils._migration_plan import PlanError, group_steps, plan_apply
+from ansible_collections.blogops.release.plugins.module_utils._migration_runner import MigrationFailed
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal_report import check_thresholds, report_lines
+from ansible_collections.blogops.release.plugins.module_utils._rehearsal_runner import MeasuringRunner
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import fetch_schema_rows
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import tracking_tables_exist
 
 SOURCES = ('auto', 'backup', 'dump')
 PURPOSE = 'rehearse'

@@ -11,7 +11,7 @@ __metaclass__ = type
 import datetime
 import json
 
-from ansible_collections.blogops.release.plugins.module_utils.tracking_tables import (
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import (
     ensure_tracking_tables,
     history_status,
     table,

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.blogops.release.plugins.module_utils.schema_history import current_version_row, fetch_schema_rows
+from ansible_collections.blogops.release.plugins.module_utils._schema_history import current_version_row, fetch_schema_rows
 
 
 def schema_mismatch(recorded, schema_version):
