@@ -7,17 +7,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import tempfile
 
-from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible_collections.blogops.release.plugins.plugin_utils.migration_shipping import MigrationShipping
 from ansible_collections.blogops.release.plugins.action.migration_lint import read_scripts
-from ansible_collections.blogops.release.plugins.module_utils._migration_files import MAX_SCRIPT_BYTES
 from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
-from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, pack_tree
 from ansible_collections.blogops.release.plugins.plugin_utils.migration_lint import (
     LintError,
     blocking,
@@ -32,7 +29,7 @@ def _message(error):
     return to_native(getattr(error, 'message', None) or error)
 
 
-class ActionModule(ActionBase):
+class ActionModule(MigrationShipping, ActionBase):
     """One module run on the database host; the migrations are read, shipped and linted on the controller."""
 
     TRANSFERS_FILES = True
@@ -94,24 +91,3 @@ class ActionModule(ActionBase):
                      warnings_found=[f['message'] for f in findings if f['allowed'] is None and f not in stopping])
         if found['warnings_found']:
             result['warnings'] = result.get('warnings', []) + found['warnings_found']
-
-    def _ship(self, src):
-        """The migrations in one archive in the task's temporary directory, as blogops.release.migrate ships them."""
-        for name in sorted(os.listdir(src)):
-            path = os.path.join(src, name)
-            if name.endswith('.sql') and os.path.isfile(path) and os.path.getsize(path) > MAX_SCRIPT_BYTES:
-                raise AnsibleActionFail('%s: %d bytes, more than the %d MiB a migration script may have'
-                                        % (name, os.path.getsize(path), MAX_SCRIPT_BYTES // (1024 * 1024)))
-        fd, archive = tempfile.mkstemp(prefix='blogops-migrations-', suffix='.tar.gz', dir=C.DEFAULT_LOCAL_TMP)
-        os.close(fd)
-        try:
-            try:
-                pack_tree(src, archive, compress=True)
-            except UnsafeArchive as e:
-                raise AnsibleActionFail('refusing to ship %s: %s' % (src, to_native(e))) from e
-            remote = self._connection._shell.join_path(self._connection._shell.tmpdir, 'migrations.tar.gz')
-            self._transfer_file(archive, remote)
-            self._fixup_perms2((self._connection._shell.tmpdir, remote))
-        finally:
-            os.unlink(archive)
-        return remote
