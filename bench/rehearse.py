@@ -131,7 +131,7 @@ def main():
             rehearse.append(m)
             total.append(t)
             print('bench: round %d: deploy run %.2f s, rehearsal run %.2f s, restore %.2f s'
-                  % (number + 1, deploy[-1], m, r), flush=True)
+                  % (number + 1, deploy[-1], float(m), float(r)), flush=True)
         ratios = [m / d for m, d in zip(rehearse, deploy)]
         figures = dict(rows=rows, rounds=rounds, deploy_run_s=statistics.median(deploy),
                        rehearsal_run_s=statistics.median(rehearse), restore_s=statistics.median(restore),

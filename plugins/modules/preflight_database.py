@@ -48,7 +48,7 @@ options:
     default: true
   allow_drift:
     description:
-      - Warn of each difference O(drift) finds instead of reporting it as a problem (RV(schema_drift.allowed)); a
+      - Warn of each difference O(drift) finds instead of reporting it as a problem (C(allowed) in RV(schema_drift)); a
         failure to compare is then a warning too.
     type: bool
     default: false
