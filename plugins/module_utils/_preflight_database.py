@@ -135,20 +135,34 @@ def read_lint_catalog(read):
                           catalog=read_catalog(read.cursor, tables)))
 
 
+DRIFT_LOCK_TIMEOUT = '5s'
+
+
+def _lock_timeout(error):
+    """Whether a database error is a lock timeout (SQLSTATE 55P03), with either driver."""
+    return (getattr(error, 'pgcode', None) or getattr(error, 'sqlstate', None)) == '55P03'
+
+
 def read_drift(read):
     """The live schema against the snapshot the last deploy or rollback took (schema_drift_info's check); with
     ``allow_drift`` each difference is a warning, and the controller does not count it a problem."""
     if not read.params['drift']:
         return {}
     allowed = read.params['allow_drift']
+    # Reading a view's definition takes ACCESS SHARE locks on the tables it reads: a session holding one of them
+    # must not keep preflight waiting. The connection is in autocommit, so the timeout is the session's.
+    read.cursor.execute("SET lock_timeout = '%s'" % DRIFT_LOCK_TIMEOUT)
     try:
         snapshot, differences = check_drift(read.cursor, read.schema)
     except database_error_class() as e:
-        if not allowed:
+        if not allowed and not _lock_timeout(e):
             raise
-        # Allowed drift does not stop a deploy; neither does failing to look for it.
+        # Allowed drift does not stop a deploy; neither does failing to look for it, nor a table that another
+        # session holds locked (the deploy's own steps then wait for it under their lock_timeout, as before).
         read.module.warn('schema drift not checked: %s' % database_error_message(e))
         snapshot, differences = None, None
+    finally:
+        read.cursor.execute('RESET lock_timeout')
     for difference in differences or ():
         if allowed:
             read.module.warn('schema drift: %s' % difference['message'])
