@@ -49,4 +49,5 @@ def test_options_that_do_not_go_together(mode, jobs, target, message):
 
 
 def test_replace_may_restore_in_parallel():
-    check_restore_options('replace', 4, None)
+    # Refused options raise ValueError; accepted ones return nothing.
+    assert check_restore_options('replace', 4, None) is None
