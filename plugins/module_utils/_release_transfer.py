@@ -157,3 +157,16 @@ def unpack_archive(archive_path, dest):
                 os.chmod(target, 0o755 if member.mode & stat.S_IXUSR else 0o644)
     check_tree_links(dest)
     return len(members)
+
+
+def unpack_shipped_migrations(archive):
+    """Unpack the migrations an action plugin shipped (``archive``, in the task's temporary directory, which the
+    action removes afterwards) into ``migrations`` beside it; returns that directory. Raises ValueError naming
+    what went wrong."""
+    path = os.path.join(os.path.dirname(archive), 'migrations')
+    try:
+        os.mkdir(path, 0o700)
+        unpack_archive(archive, path)
+    except (UnsafeArchive, OSError, tarfile.TarError) as e:
+        raise ValueError('cannot unpack the migrations shipped from the controller: %s' % e)
+    return path

@@ -379,9 +379,7 @@ duration_ms:
   sample: 812
 '''
 
-import os
 import re
-import tarfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -415,7 +413,7 @@ from ansible_collections.blogops.release.plugins.module_utils._migration_runner 
     MigrationRunner,
 )
 from ansible_collections.blogops.release.plugins.module_utils._migration_version import check_migration_version
-from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import unpack_shipped_migrations
 from ansible_collections.blogops.release.plugins.module_utils._schema_history import current_version_row
 from ansible_collections.blogops.release.plugins.module_utils._tracking_privileges import missing_privileges
 
@@ -618,14 +616,10 @@ def main():
         supports_check_mode=True,
     )
     if module.params['archive']:
-        # Shipped by the action plugin into its temporary directory, which it removes afterwards.
-        path = os.path.join(os.path.dirname(module.params['archive']), 'migrations')
-        os.mkdir(path, 0o700)
         try:
-            unpack_archive(module.params['archive'], path)
-        except (UnsafeArchive, OSError, tarfile.TarError) as e:
-            module.fail_json(msg='cannot unpack the migrations shipped from the controller: %s' % to_native(e))
-        module.params['path'] = path
+            module.params['path'] = unpack_shipped_migrations(module.params['archive'])
+        except ValueError as e:
+            module.fail_json(msg=to_native(e))
     MigrateTask(module, started).main()
 
 

@@ -159,15 +159,13 @@ backup_dir:
            "free_mb": 20480, "problems": []}
 '''
 
-import os
-import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.blogops.release.plugins.module_utils._preflight_database import run_reads
 from ansible_collections.blogops.release.plugins.module_utils._connection import database_argument_spec, tracking_schema
 from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
-from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import unpack_shipped_migrations
 
 
 def main():
@@ -193,14 +191,10 @@ def main():
         module.fail_json(msg=to_native(e))
     schema = tracking_schema(module)
     if module.params['archive']:
-        # Shipped by the action plugin into its temporary directory, which it removes afterwards.
-        path = os.path.join(os.path.dirname(module.params['archive']), 'migrations')
-        os.mkdir(path, 0o700)
         try:
-            unpack_archive(module.params['archive'], path)
-        except (UnsafeArchive, OSError, tarfile.TarError) as e:
-            module.fail_json(msg='cannot unpack the migrations shipped from the controller: %s' % to_native(e))
-        module.params['path'] = path
+            module.params['path'] = unpack_shipped_migrations(module.params['archive'])
+        except ValueError as e:
+            module.fail_json(msg=to_native(e))
     module.exit_json(**run_reads(module, schema))
 
 

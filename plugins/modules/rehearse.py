@@ -280,8 +280,6 @@ report:
   sample: ["migration                    line        ms      rows  lock                   size        relation"]
 '''
 
-import os
-import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -315,7 +313,7 @@ from ansible_collections.blogops.release.plugins.module_utils._rehearsal import 
     write_record,
 )
 from ansible_collections.blogops.release.plugins.module_utils._rehearsal_report import parse_size
-from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive, unpack_archive
+from ansible_collections.blogops.release.plugins.module_utils._release_transfer import unpack_shipped_migrations
 
 CHECKSUM_WORKERS = 4
 
@@ -374,13 +372,10 @@ def main():
         module.fail_json(msg=to_native(e))
     schema = tracking_schema(module)
     if p['archive']:
-        # Shipped by the action plugin into its temporary directory, which it removes afterwards.
-        p['path'] = os.path.join(os.path.dirname(p['archive']), 'migrations')
         try:
-            os.mkdir(p['path'], 0o700)
-            unpack_archive(p['archive'], p['path'])
-        except (UnsafeArchive, OSError, tarfile.TarError) as e:
-            module.fail_json(msg='cannot unpack the migrations shipped from the controller: %s' % to_native(e))
+            p['path'] = unpack_shipped_migrations(p['archive'])
+        except ValueError as e:
+            module.fail_json(msg=to_native(e))
     try:
         migrations = scan_migrations(p['path'], placeholders)
     except MigrationFileError as e:
