@@ -6,19 +6,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import multiprocessing
-import os
-
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import run_state, this_run
+from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import run_state, with_this_run
 
 MODULE = 'blogops.release.deployment'
-
-
-def playbook_pid():
-    """The pid of ansible-playbook: action plugins run in worker processes forked from it."""
-    parent = multiprocessing.parent_process()
-    return parent.pid if parent is not None else os.getpid()
 
 
 class ActionModule(ActionBase):
@@ -36,8 +27,8 @@ class ActionModule(ActionBase):
         if args.get('stale_after') in ('', None):
             # An empty survey field means not set: the module's default lease.
             args.pop('stale_after', None)
-        if state in ('started', 'takeover') and not args.get('controller'):
-            args.update(this_run(playbook_pid()))
+        if state in ('started', 'takeover'):
+            args = with_this_run(args)
         try:
             result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         finally:

@@ -25,7 +25,12 @@ import json
 from ansible_collections.blogops.release.plugins.module_utils._connection import database_error_class, database_error_message
 from ansible_collections.blogops.release.plugins.module_utils._module_versions import fetch_module_versions
 from ansible_collections.blogops.release.plugins.module_utils._schema_drift import write_snapshot
-from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import ensure_tracking_tables, history_status, table
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import (
+    ensure_tracking_tables,
+    history_status,
+    table,
+    tracking_tables_exist,
+)
 
 # The longest a deploy goes without renewing its heartbeat while no session of it is open: the upload of the
 # release to every app host, or one batch of the switch with its health checks (a minute or two each at most with
@@ -138,6 +143,16 @@ def start_deploy(cursor, schema, module_name, to_version, actor=None, message=No
         running = deploys_in_progress(cursor, schema, module_name)
         raise DeployConflict('another %s' % (describe_deploy(running[0]) if running else 'deploy of %s' % module_name))
     return fetch_deploy(cursor, schema, inserted['id'])
+
+
+def open_deploy(cursor, schema, module_name, to_version, actor=None, message=None, check_mode=False, run=None):
+    """Open the deploy's row as the deployment module's O(state=started) does (creating the tracking tables first);
+    in check mode, the row it would open, with a null id. Raises DeployConflict when another deploy is open."""
+    if not check_mode:
+        ensure_tracking_tables(cursor, schema)
+    elif not tracking_tables_exist(cursor, schema):
+        return dict(id=None, module_name=module_name, from_version=None, to_version=to_version, status='deploying')
+    return start_deploy(cursor, schema, module_name, to_version, actor, message, check_mode=check_mode, run=run)
 
 
 def _same(value, current):

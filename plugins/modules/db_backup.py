@@ -92,6 +92,21 @@ options:
       - With O(history_id) and O(progress_note), the state a recovery of the deploy returns to (see the
         O(blogops.release.deployment#module:checkpoint) option of M(blogops.release.deployment)).
     type: dict
+  open_deploy:
+    description:
+      - Open the deploy's C(module_version_history) row first, as M(blogops.release.deployment) with
+        O(blogops.release.deployment#module:state=started) does, in a transaction of its own on this module's
+        connection, and then take the backup for it, so that opening the deploy costs no module run of its own.
+      - "Keys: C(module_name) and C(to_version) (required), C(actor) and C(note) (the row's first note, for example
+        C(step: backup)), as the options of M(blogops.release.deployment) of the same names. The action plugin adds
+        the run's identity (C(controller), C(controller_pid), C(controller_token)) on the controller."
+      - The opened row is RV(deployment), also when the backup then fails, so that the caller can close it. When
+        another deploy of the blog module is open, nothing is backed up and the task fails saying so, without
+        RV(deployment).
+      - With O(progress_note), the note is written into the opened row once the backup is complete. Mutually
+        exclusive with O(history_id).
+    type: dict
+    version_added: 0.2.0
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -105,6 +120,10 @@ attributes:
   idempotent:
     support: none
     details: Every run takes a new backup.
+  action:
+    description: With O(open_deploy), the action plugin adds this run's identity (controller host, ansible-playbook
+      pid, token), as for M(blogops.release.deployment).
+    support: full
 notes:
   - The versions are read from the tracking tables in O(release_tracking_schema); a database without them is backed
     up with no versions (null and empty maps).
@@ -133,6 +152,28 @@ EXAMPLES = r'''
     login_db: blog
     backup: "{{ pre_deploy_backup.path }}"
     mode: replace
+
+- name: Open the deploy of comments 1.4.0 (the deploy's lock) and back up the database for it, in one module run
+  blogops.release.db_backup:
+    login_db: blog
+    backup_dir: /var/backups/blog
+    keep: 10
+    label: before deploying comments 1.4.0
+    open_deploy:
+      module_name: comments
+      to_version: 1.4.0
+      note: "step: backup"
+    progress_note: "step: upload"
+  register: opened_backup
+
+- name: Close the deploy, here as failed (a real deploy goes on with the upload and closes it when done)
+  blogops.release.deployment:
+    login_db: blog
+    module_name: comments
+    state: finished
+    history_id: "{{ opened_backup.deployment.id }}"
+    status: failed
+    note: the example stops after the backup
 
 - name: Back up a large database quickly, four tables at a time
   blogops.release.db_backup:
@@ -257,6 +298,14 @@ created_backup_dir:
   description: Whether O(backup_dir) was (in check mode, would be) created.
   returned: always
   type: bool
+deployment:
+  description:
+    - With O(open_deploy), the deploy's history row that this run opened, as M(blogops.release.deployment) returns it
+      (its C(id) is null in check mode). Also returned when the backup failed after the row was opened.
+  returned: when O(open_deploy) opened the row
+  type: dict
+  sample: {"id": 42, "module_name": "comments", "from_version": "1.3.2", "to_version": "1.4.0", "status": "deploying",
+           "message": "step: backup", "controller": "ctl1.example.com", "controller_pid": 4242}
 timings:
   description: Seconds spent dumping (including the checksum) and, within that, hashing.
   returned: success and not in check mode
@@ -282,7 +331,13 @@ from ansible_collections.blogops.release.plugins.module_utils._database_backup i
     DatabaseBackup,
     check_backup_options,
 )
-from ansible_collections.blogops.release.plugins.module_utils._deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import DeployConflict
+from ansible_collections.blogops.release.plugins.module_utils._deploy_progress import (
+    PROGRESS_ARGUMENT_SPEC,
+    check_open_deploy,
+    note_progress,
+    open_step_deploy,
+)
 from ansible_collections.blogops.release.plugins.module_utils._pg_client import (
     ClientProgramError,
     PgClient,
@@ -301,8 +356,10 @@ def main():
             label=dict(type='str'),
             pg_bin_dir=dict(type='path'),
             progress_checkpoint=dict(type='dict'),
+            open_deploy=dict(type='dict'),
             **PROGRESS_ARGUMENT_SPEC
         ),
+        mutually_exclusive=[('open_deploy', 'history_id')],
         supports_check_mode=True,
     )
     # RV(path) names a backup, not a file this module manages: without this, exit_json would add the file's
@@ -311,6 +368,7 @@ def main():
     p = module.params
     try:
         check_backup_options(p['format'], p['jobs'], p['compress'], p['keep'], p['label'])
+        opening = check_open_deploy(p['open_deploy']) if p['open_deploy'] is not None else None
     except ValueError as e:
         module.fail_json(msg=to_native(e))
     schema = tracking_schema(module)
@@ -320,17 +378,33 @@ def main():
 
     conn = connect(module, 'db_backup')
     database_error = database_error_class()
+    opened = {}
+    if opening:
+        try:
+            opened['deployment'] = open_step_deploy(conn, dict_cursor(conn), schema, opening, check_mode=module.check_mode)
+        except DeployConflict as e:
+            conn.close()
+            module.fail_json(msg='cannot open the deploy of %s %s, so nothing was backed up: %s'
+                             % (opening['module_name'], opening['to_version'], to_native(e)))
+        except database_error as e:
+            conn.close()
+            module.fail_json(msg="cannot open the deploy of %s %s in the deploy history, so nothing was backed up: %s"
+                             % (opening['module_name'], opening['to_version'], database_error_message(e)))
+        # The backup's note goes into the row just opened.
+        p = dict(p, history_id=opened['deployment']['id'])
     run = DatabaseBackup(conn, dict_cursor(conn), client, schema, p['backup_dir'], fmt=p['format'], jobs=p['jobs'],
                          compress=p['compress'], keep=p['keep'], label=p['label'], check_mode=module.check_mode,
                          database_error=database_error, warn=module.warn)
     try:
         result = run.run()
     except (BackupError, ClientProgramError) as e:
-        module.fail_json(msg=client.scrub(scrub(e, module)))
+        module.fail_json(msg=client.scrub(scrub(e, module)), **opened)
     except OSError as e:
-        module.fail_json(msg='cannot back up database %s into %s: %s' % (p['login_db'], p['backup_dir'], to_native(e)))
+        module.fail_json(msg='cannot back up database %s into %s: %s' % (p['login_db'], p['backup_dir'], to_native(e)),
+                         **opened)
     except database_error as e:
-        module.fail_json(msg='cannot back up database %s: %s' % (p['login_db'], database_error_message(e)))
+        module.fail_json(msg='cannot back up database %s: %s' % (p['login_db'], database_error_message(e)), **opened)
+    result.update(opened)
     warning = note_progress(conn, dict_cursor(conn), schema, p, backup=result.get('path'),
                             checkpoint=p['progress_checkpoint'], check_mode=module.check_mode, error_class=database_error)
     conn.close()

@@ -245,15 +245,15 @@ from ansible_collections.blogops.release.plugins.module_utils._deploy_history im
     RUN_FIELDS,
     DeployConflict,
     deploys_in_progress,
+    open_deploy,
     snapshot_warning,
-    start_deploy,
     take_over_deploy,
     update_deploy,
 )
 from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils._module_versions import fetch_module_versions
 from ansible_collections.blogops.release.plugins.module_utils._semver import parse_version
-from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import ensure_tracking_tables, tracking_tables_exist
+from ansible_collections.blogops.release.plugins.module_utils._tracking_tables import tracking_tables_exist
 
 
 def run(module, cursor, schema):
@@ -265,13 +265,8 @@ def run(module, cursor, schema):
             if tracking_tables_exist(cursor, schema) else []
         return dict(changed=False, in_progress=rows)
     if state == 'started':
-        if not module.check_mode:
-            ensure_tracking_tables(cursor, schema)
-        elif not tracking_tables_exist(cursor, schema):
-            return dict(changed=True, deployment=dict(id=None, module_name=params['module_name'], from_version=None,
-                                                      to_version=params['to_version'], status='deploying'))
-        row = start_deploy(cursor, schema, params['module_name'], params['to_version'] or None, params['actor'],
-                           params['note'], check_mode=module.check_mode, run=run)
+        row = open_deploy(cursor, schema, params['module_name'], params['to_version'] or None, params['actor'],
+                          params['note'], check_mode=module.check_mode, run=run)
         return dict(changed=True, deployment=row)
     if not tracking_tables_exist(cursor, schema):
         raise DeployConflict('there is no deploy %s: the tracking tables do not exist' % params['history_id'])

@@ -146,6 +146,15 @@ options:
     description:
       - "With O(history_id), the step reached, for example C(step: migrate)."
     type: str
+  next_note:
+    description:
+      - "With O(history_id) and O(state=present), the step the deploy goes on to, for example C(step: switch): once
+        the migrations are committed (or there was nothing to apply), the row gets this note and a new heartbeat, in a
+        transaction of its own, on this module's connection, so that the next step needs no module run to say it
+        began. Not written when the migration fails, nor in check mode. A note that cannot be written is a warning,
+        not a failure: the migrations stay committed."
+    type: str
+    version_added: 0.2.0
 extends_documentation_fragment:
   - community.postgresql.postgres
   - blogops.release.database
@@ -371,6 +380,11 @@ problems:
   type: list
   elements: str
   sample: ["V1.1__add_index.sql changed after it was applied: checksum 5f70... when applied, 0be1... now"]
+next_noted:
+  description: Whether O(next_note) was written into the deploy's row.
+  returned: with O(next_note) and O(state=present), on success
+  type: bool
+  sample: true
 duration_ms:
   description: Milliseconds the module spent, from reading its options to returning (not counting Python and Ansible
     start-up).
@@ -392,7 +406,7 @@ from ansible_collections.blogops.release.plugins.module_utils._connection import
     dict_cursor,
     tracking_schema,
 )
-from ansible_collections.blogops.release.plugins.module_utils._deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress
+from ansible_collections.blogops.release.plugins.module_utils._deploy_progress import PROGRESS_ARGUMENT_SPEC, note_progress, wants_progress
 from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
 from ansible_collections.blogops.release.plugins.module_utils._migration_files import (
     MigrationFileError,
@@ -550,6 +564,16 @@ class MigrateTask:
                           description='repair: %s' % ', '.join(r['reasons']), kind='repair', execution_ms=0,
                           success=True) for r in repairs])
 
+    def note_next(self, conn, schema):
+        """Write O(next_note) once the work is committed; a note that cannot be written only warns."""
+        params = dict(self.params, progress_note=self.params['next_note'])
+        if self.module.check_mode or not wants_progress(params):
+            return
+        warning = note_progress(conn, dict_cursor(conn), schema, params, error_class=database_error_class())
+        if warning:
+            self.module.warn(warning)
+        self.result['next_noted'] = not warning
+
     def main(self):
         try:
             placeholders = check_options(self.params)
@@ -573,6 +597,8 @@ class MigrateTask:
             self.runner = MigrationRunner(conn, schema, self.name, self.params['actor'])
             self.start()
             getattr(self, 'present' if state == 'validate' else state)()
+            if state == 'present' and self.params['next_note']:
+                self.note_next(conn, schema)
         except LockBusy as e:
             self.fail(to_native(e), lock_holders=e.holders)
         except database_error_class() as e:
@@ -602,6 +628,7 @@ def main():
             statement_timeout=dict(type='str'),
             placeholders=dict(type='dict', default={}),
             actor=dict(type='str'),
+            next_note=dict(type='str'),
             **PROGRESS_ARGUMENT_SPEC
         ),
         required_if=[

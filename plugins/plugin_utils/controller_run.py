@@ -29,6 +29,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import multiprocessing
 import os
 import platform
 
@@ -86,6 +87,20 @@ def process_token(pid, proc='/proc'):
 def this_run(pid):
     """The identity a deploy row records for the ansible-playbook process ``pid`` on this controller."""
     return dict(controller=controller_host(), controller_pid=pid, controller_token=process_token(pid))
+
+
+def playbook_pid():
+    """The pid of ansible-playbook: action plugins run in worker processes forked from it."""
+    parent = multiprocessing.parent_process()
+    return parent.pid if parent is not None else os.getpid()
+
+
+def with_this_run(args):
+    """``args`` (a deploy row's options) with this run's identity added, unless they name a run already (one recorded
+    by hand)."""
+    if args.get('controller'):
+        return dict(args)
+    return dict(args, **this_run(playbook_pid()))
 
 
 def _pid_exists(pid):

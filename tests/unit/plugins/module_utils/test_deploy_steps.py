@@ -81,3 +81,62 @@ def test_a_note_that_cannot_be_written_is_a_warning(monkeypatch, raised, check_m
     else:
         assert written == [(7, 'step: upload', '/b/x.dump', {'format': 1})]
         assert (warning in found and 'history row 7' in found) if warning else found == '', found
+
+
+OPEN = dict(module_name='comments', to_version='1.4.0')
+
+
+@pytest.mark.parametrize('spec, expected', [
+    (OPEN, dict(OPEN, actor=None, note=None, controller=None, controller_pid=None, controller_token=None)),
+    (dict(OPEN, actor='', note='step: backup', controller='ctl1', controller_pid='4242', controller_token='b:n:1'),
+     dict(OPEN, actor=None, note='step: backup', controller='ctl1', controller_pid=4242, controller_token='b:n:1')),
+    (dict(OPEN, to_version='2.0.0-rc.1', actor='alice'),
+     dict(OPEN, to_version='2.0.0-rc.1', actor='alice', note=None, controller=None, controller_pid=None,
+          controller_token=None)),
+])
+def test_open_deploy_is_checked_and_normalised(spec, expected):
+    assert deploy_progress.check_open_deploy(spec) == expected
+
+
+@pytest.mark.parametrize('spec, said', [
+    ('comments', 'open_deploy must be a dict with module_name and to_version'),
+    (dict(OPEN, version='1.4.0'), 'open_deploy: unknown key(s) version; allowed: module_name, to_version'),
+    (dict(to_version='1.4.0'), 'open_deploy.module_name is required'),
+    (dict(OPEN, module_name='Comments'), "invalid open_deploy.module_name 'Comments'"),
+    (dict(OPEN, to_version=''), 'open_deploy.to_version is required'),
+    (dict(OPEN, to_version='1.4'), "open_deploy.to_version must be a semantic version such as 1.4.0, got '1.4'"),
+    (dict(OPEN, controller_pid='many'), "open_deploy.controller_pid must be a process id, got 'many'"),
+])
+def test_a_bad_open_deploy_is_refused_naming_the_key(spec, said):
+    with pytest.raises(ValueError) as raised:
+        deploy_progress.check_open_deploy(spec)
+    assert said in str(raised.value), raised.value
+
+
+@pytest.mark.parametrize('raised, check_mode, ended', [
+    (None, False, ['commit']),
+    (None, True, ['commit']),
+    (DeployConflict('another deploy of comments 1.3.0 -> 1.4.0 by bob'), False, ['rollback']),
+    (DriverError('server closed the connection'), False, ['rollback']),
+])
+def test_the_step_opens_the_row_in_a_transaction_of_its_own(monkeypatch, raised, check_mode, ended):
+    opened = []
+
+    def open_deploy(cursor, schema, module_name, to_version, actor=None, message=None, check_mode=False, run=None):
+        opened.append((module_name, to_version, actor, message, check_mode, run))
+        if raised is not None:
+            raise raised
+        return dict(id=None if check_mode else 42, module_name=module_name)
+    monkeypatch.setattr(deploy_progress, 'open_deploy', open_deploy)
+    session = Session()
+    spec = deploy_progress.check_open_deploy(dict(OPEN, note='step: backup', controller='ctl1', controller_pid=7,
+                                                  controller_token='b:n:1'))
+    if raised is None:
+        row = deploy_progress.open_step_deploy(session, None, 'public', spec, check_mode=check_mode)
+        assert row == dict(id=None if check_mode else 42, module_name='comments')
+    else:
+        with pytest.raises(type(raised)):
+            deploy_progress.open_step_deploy(session, None, 'public', spec, check_mode=check_mode)
+    assert opened == [('comments', '1.4.0', None, 'step: backup', check_mode,
+                       dict(controller='ctl1', controller_pid=7, controller_token='b:n:1'))]
+    assert session.ended == ended

@@ -18,6 +18,7 @@ from ansible_collections.blogops.release.plugins.plugin_utils.controller_run imp
     process_token,
     run_state,
     this_run,
+    with_this_run,
 )
 
 BOOT = '5b7c1e0a-8f0e-4a57-9d4e-0c6f3f1f2a11'
@@ -102,3 +103,18 @@ def test_this_run_on_the_real_proc():
     assert me['controller_token'] == process_token(os.getpid()) and len(me['controller_token'].split(':')) == 3
     assert run_state(dict(me, heartbeat_age_s=0, sessions=[]))[0] == ALIVE
     assert run_state(dict(me, controller_pid=ended_pid(), heartbeat_age_s=0, sessions=[]))[0] == DEAD
+
+
+@pytest.mark.parametrize('args, recorded_by_hand', [
+    (dict(module_name='comments', to_version='1.4.0'), False),
+    (dict(module_name='comments', controller=''), False),
+    (dict(module_name='comments', controller='ctl9', controller_pid=12, controller_token='b:n:3'), True),
+])
+def test_a_run_is_recorded_as_this_playbook_unless_named(args, recorded_by_hand):
+    found = with_this_run(args)
+    if recorded_by_hand:
+        assert found == args
+    else:
+        # pytest is no worker process: the run is this process.
+        assert found == dict(args, **this_run(os.getpid()))
+    assert 'controller_pid' not in args or recorded_by_hand
