@@ -164,6 +164,47 @@ def test_two_backups_in_the_same_second_get_distinct_names(ansible, blog_db, tmp
     assert os.path.getsize(str(tmp_path / first)) > 0 and os.path.isfile(str(tmp_path / (second + '.json')))
 
 
+def test_the_backup_opens_the_deploy_first_and_a_refused_open_dumps_nothing(ansible, blog_db, tmp_path):
+    backup_dir = tmp_path / 'backups'
+    # One play: predict, open and back up, then a second deploy of the same blog module while the first is open.
+    run = ansible.play([SEED, '''
+    - name: Predict the deploy's backup
+      blogops.release.db_backup:
+        backup_dir: "{{ backup_dir }}"
+        open_deploy: {module_name: comments, to_version: 1.5.0, note: "step: backup"}
+      check_mode: true
+    - name: Open the deploy and back up
+      blogops.release.db_backup:
+        backup_dir: "{{ backup_dir }}"
+        open_deploy: {module_name: comments, to_version: 1.5.0, actor: alice, note: "step: backup"}
+        progress_note: "step: upload"
+        progress_checkpoint: {format: 1}
+    - name: Open another deploy of comments
+      blogops.release.db_backup:
+        backup_dir: "{{ backup_dir }}"
+        open_deploy: {module_name: comments, to_version: 1.6.0}
+      ignore_errors: true
+    '''], extra_vars=dict(backup_dir=str(backup_dir)))
+    assert run.ok, run
+    predicted = run.result("Predict the deploy's backup")['deployment']
+    assert (predicted['id'], predicted['from_version'], predicted['to_version']) == (None, '1.4.0', '1.5.0')
+
+    result = run.result('Open the deploy and back up')
+    [row] = blog_db.query("SELECT * FROM module_version_history WHERE status = 'deploying'")
+    assert result['deployment']['id'] == row['id'] and result['deployment']['message'] == 'step: backup'
+    assert (row['from_version'], row['to_version'], row['status'], row['actor']) == ('1.4.0', '1.5.0', 'deploying', 'alice')
+    # The backup's note went into the row it opened; the run's identity came from the action plugin.
+    assert (row['message'], row['backup'], row['checkpoint']) == ('step: upload', result['path'], {'format': 1})
+    assert row['controller'] and row['controller_token'] and row['controller_pid'] not in (None, os.getpid())
+
+    refused = run.result('Open another deploy of comments')
+    assert refused['_status'] == 'failed' and 'deployment' not in refused and 'path' not in refused
+    assert 'cannot open the deploy of comments 1.6.0, so nothing was backed up: another deploy of comments' \
+        in refused['msg'], refused['msg']
+    assert sorted(os.listdir(str(backup_dir))) == sorted([result['name'], result['name'] + '.json'])
+    assert blog_db.query("SELECT id FROM module_version_history WHERE to_version = '1.6.0'") == []
+
+
 def test_keep_removes_the_oldest_backups_with_their_sidecars_and_never_leftovers(ansible, blog_db, tmp_path, pg_server):
     other = blog_db.name + '_other'
     pg_server.create_database(other)

@@ -62,6 +62,12 @@ def test_upgrade_keeps_the_previous_release_as_rollback_target(deployed):
     assert [c['column_name'] for c in deployed.snapshot()['columns'] if c['table_name'] == 'comments'].count('author') == 1
     history = [(h['to_version'], h['status']) for h in deployed.history('comments')]
     assert history == [('1.0.0', 'deployed'), ('1.1.0', 'deployed')]
+    # The backup's run opened the history row, the migration's run noted the switch: neither the open nor the first
+    # batch's heartbeat cost a module run of its own.
+    assert [r['status'] for r in run.results_of('Open the deploy in the history')] == ['skipped']
+    assert run.result('Back up the blog database')['deployment']['to_version'] == '1.1.0'
+    assert run.result("Migrate the blog module's schema")['next_noted'] is True
+    assert [r['status'] for r in run.results_of("Renew the deploy's heartbeat for the batch")] == ['skipped']
 
 
 def test_check_mode_runs_the_chain_and_changes_nothing(deployed):
