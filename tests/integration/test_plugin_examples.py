@@ -31,7 +31,7 @@ ORDER = [
     'filter/recover_rollback_args.yml', 'filter/recover_report.yml',
     'modules/preflight_database.py', 'modules/preflight_app_host.py',
     'filter/preflight_problems.yml', 'filter/preflight_state.yml', 'filter/deploy_needed.yml',
-    'filter/database_host.yml',
+    'filter/database_host.yml', 'filter/cleanup_needed.yml',
 ]
 
 
