@@ -10,7 +10,7 @@ import multiprocessing
 import os
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import run_state, this_run
+from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import judge_open_deploys, this_run
 
 MODULE = 'blogops.release.deployment'
 
@@ -43,7 +43,5 @@ class ActionModule(ActionBase):
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         if state == 'query' and not result.get('failed'):
-            stale_after = int(args.get('stale_after') or 0)
-            for row in result.get('in_progress') or []:
-                row['run_state'], row['run_reason'] = run_state(row, stale_after)
+            judge_open_deploys(result.get('in_progress'), int(args.get('stale_after') or 0))
         return result

@@ -83,11 +83,12 @@ class PreflightRead:
 
 
 def read_installed(read):
-    """Every recorded blog module (the dependencies both ways) and the open deploys of this one."""
+    """Every recorded blog module (the dependencies both ways) and the open deploys of this one, each with the
+    database sessions working for it: what the controller judges their runs by (the recover role's look-up)."""
     if not read.tracking_tables():
         return dict(installed={}, in_progress=[])
     return dict(installed=fetch_module_versions(read.cursor, read.schema),
-                in_progress=deploys_in_progress(read.cursor, read.schema, read.name))
+                in_progress=deploys_in_progress(read.cursor, read.schema, read.name, with_sessions=True))
 
 
 def read_schema_version(read):

@@ -15,6 +15,7 @@ from ansible_collections.blogops.release.plugins.plugin_utils.controller_run imp
     DEAD,
     DEFAULT_LEASE,
     UNKNOWN,
+    judge_open_deploys,
     process_token,
     run_state,
     this_run,
@@ -102,3 +103,13 @@ def test_this_run_on_the_real_proc():
     assert me['controller_token'] == process_token(os.getpid()) and len(me['controller_token'].split(':')) == 3
     assert run_state(dict(me, heartbeat_age_s=0, sessions=[]))[0] == ALIVE
     assert run_state(dict(me, controller_pid=ended_pid(), heartbeat_age_s=0, sessions=[]))[0] == DEAD
+
+
+def test_every_open_deploy_is_judged_with_the_lease(tmp_path):
+    proc = fake_proc(tmp_path, os.getpid())
+    rows = [dict(id=7, controller_pid=None, heartbeat_age_s=61, sessions=[]),
+            dict(id=8, controller_pid=None, heartbeat_age_s=61, sessions=[MIGRATION])]
+    assert judge_open_deploys(rows, 60, proc=proc) is rows
+    assert [(row['id'], row['run_state']) for row in rows] == [(7, DEAD), (8, UNKNOWN)]
+    assert 'the 60 s lease' in rows[0]['run_reason'] and 'migrate/comments' in rows[1]['run_reason']
+    assert judge_open_deploys(None) is None
