@@ -22,6 +22,7 @@ description:
     M(blogops.release.migration_lint)), compares the schema with the snapshot the last deploy or rollback took (as
     M(blogops.release.schema_drift_info)) and checks the backup directory (as M(blogops.release.host_check)).
   - Reports what it found and each problem in RV(errors); fails only on bad options. Never writes.
+  - With O(stop_at_open_deploy=true), an open deploy of O(module_name) ends the reads after the history's.
   - Runs as an action plugin; O(src) is read on the controller, where the migration lint also runs, and reaches the
     host in one archive. The controller also judges whether the run of each open deploy is alive (RV(in_progress)),
     so that the recover role needs no look-up of its own after this read.
@@ -62,6 +63,13 @@ options:
       - Free space O(backup_dir) needs, in MB.
     type: int
     default: 0
+  stop_at_open_deploy:
+    description:
+      - Stop after the read of the open deploys when it finds one (RV(in_progress)); the other checks are not made.
+        They would read the state a dead run left, for the recover role to put back first, or wait for the locks a
+        run still alive holds (its migration's).
+    type: bool
+    default: false
   stale_after:
     description:
       - The lease in seconds by which the run of each open deploy in RV(in_progress) is judged, as
@@ -194,6 +202,7 @@ def main():
             allow_drift=dict(type='bool', default=False),
             backup_dir=dict(type='path'),
             backup_min_free_mb=dict(type='int', default=0),
+            stop_at_open_deploy=dict(type='bool', default=False),
             stale_after=dict(type='int', default=DEFAULT_LEASE),
             path=dict(type='path'),
             archive=dict(type='path'),
