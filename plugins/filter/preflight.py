@@ -8,6 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.blogops.release.plugins.plugin_utils import cleanup_needed as cleanup
 from ansible_collections.blogops.release.plugins.plugin_utils import deploy_needed as needed
 from ansible_collections.blogops.release.plugins.plugin_utils import preflight_checkpoint, preflight_problems as problems
 
@@ -50,7 +51,17 @@ def deploy_needed(source, database, checkpoints):
                                  'the app hosts\' preflight_checkpoint: %s' % to_native(e)) from e
 
 
+def cleanup_needed(releases, release_id, keep_releases):
+    """Whether the host has unfinished uploads or old releases to remove after the deploy of ``release_id``."""
+    try:
+        return cleanup.cleanup_needed(releases, release_id, keep_releases)
+    except (KeyError, TypeError, AttributeError, ValueError) as e:
+        raise AnsibleFilterError('blogops.release.cleanup_needed expects the host\'s preflight_releases, a release id '
+                                 'and a number of releases to keep: %s' % to_native(e)) from e
+
+
 class FilterModule(object):
     def filters(self):
         return {'preflight_problems': preflight_problems, 'preflight_state': preflight_state,
-                'preflight_left_to_recover': preflight_left_to_recover, 'deploy_needed': deploy_needed}
+                'preflight_left_to_recover': preflight_left_to_recover, 'deploy_needed': deploy_needed,
+                'cleanup_needed': cleanup_needed}

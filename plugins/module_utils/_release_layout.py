@@ -27,6 +27,7 @@ import uuid
 
 from ansible_collections.blogops.release.plugins.module_utils._release_unpack import unpack_release
 from ansible_collections.blogops.release.plugins.module_utils._semver import InvalidVersion, SemVer
+from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 RELEASE_ID = re.compile(r'(?P<version>[0-9A-Za-z.+-]+)-(?P<hash>[0-9a-f]{8})', re.ASCII)
 PARTIAL = re.compile(r'\.(?P<id>.+)\.partial-[0-9a-f]+', re.ASCII)
@@ -193,6 +194,19 @@ class ReleaseLayout:
             else:
                 os.unlink(link)
         return changed
+
+    def verify_live(self, release_id, checksum):
+        """The live release is ``release_id`` and its files have the tree digest ``checksum``; returns its
+        description, raises ReleaseError naming what differs."""
+        check_release_id(release_id)
+        live = self.link_target(self.current)
+        if live != release_id:
+            raise ReleaseError('%s points to %s, expected release %s' % (self.current, live or 'nothing', release_id))
+        found = 'sha256:' + tree_sha256(self.release_path(live))
+        if found != checksum:
+            raise ReleaseError('the files of live release %s were modified after the deploy: checksum %s, recorded %s'
+                               % (self.release_path(live), found, checksum))
+        return self.describe(live)
 
     def protected(self):
         return set(r for r in (self.link_target(self.current), self.link_target(self.previous)) if r)

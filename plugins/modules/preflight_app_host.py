@@ -41,6 +41,18 @@ options:
     type: list
     elements: str
     default: []
+  release_id:
+    description:
+      - The release about to be deployed (C(<version>-<hash8>)). When it is already the live release, the host proves
+        its files against O(checksum) in the same run (RV(live_proof)), as M(blogops.release.release) with
+        O(blogops.release.release#module:state=verify) does; a deploy with nothing to deploy then needs no other run
+        on the host.
+    type: str
+  checksum:
+    description:
+      - The checksum of the release's files (C(sha256:<hex>)), as M(blogops.release.blog_source) returns it. Used with
+        O(release_id).
+    type: str
 extends_documentation_fragment:
   - blogops.release.attributes
 attributes:
@@ -96,6 +108,14 @@ releases:
   sample:
     current: {id: 1.0.0-0a1b2c3d, version: 1.0.0, path: /srv/blog/comments/releases/1.0.0-0a1b2c3d, present: true}
     previous: null
+live_proof:
+  description:
+    - With O(release_id) and O(checksum), when O(release_id) is the live release, whether its files are unchanged
+      (C(verified)) and, when they are not, why (C(message), as M(blogops.release.release) with
+      O(blogops.release.release#module:state=verify) says it). Null otherwise.
+  returned: always
+  type: dict
+  sample: {release_id: 1.0.0-0a1b2c3d, verified: true, message: ""}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -111,15 +131,19 @@ def main():
             release_root=dict(type='path', default='/srv/blog'),
             min_free_mb=dict(type='int', default=0),
             environment=dict(type='list', elements='str', default=[]),
+            release_id=dict(type='str'),
+            checksum=dict(type='str'),
         ),
+        required_together=[('release_id', 'checksum')],
         supports_check_mode=True,
     )
     try:
         check_blog_module_name(module.params['module_name'])
     except ValueError as e:
         module.fail_json(msg=to_native(e))
-    module.exit_json(changed=False, **check_app_host(module.params['module_name'], module.params['release_root'],
-                                                     module.params['min_free_mb'], module.params['environment']))
+    p = module.params
+    module.exit_json(changed=False, **check_app_host(p['module_name'], p['release_root'], p['min_free_mb'], p['environment'],
+                                                     release_id=p['release_id'], checksum=p['checksum']))
 
 
 if __name__ == '__main__':

@@ -222,7 +222,6 @@ from ansible_collections.blogops.release.plugins.module_utils._release_layout im
 )
 from ansible_collections.blogops.release.plugins.module_utils._release_transfer import UnsafeArchive
 from ansible_collections.blogops.release.plugins.module_utils._semver import SemVer
-from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
 
 
 def chosen_release(layout, params):
@@ -263,15 +262,7 @@ def verify(layout, params):
     """state=verify: the live release is the expected one and its files are unchanged."""
     if not params['release_id'] or not params['checksum']:
         raise ReleaseError('state=verify needs release_id and checksum')
-    check_release_id(params['release_id'])
-    live = layout.link_target(layout.current)
-    if live != params['release_id']:
-        raise ReleaseError('%s points to %s, expected release %s' % (layout.current, live or 'nothing', params['release_id']))
-    found = 'sha256:' + tree_sha256(layout.release_path(live))
-    if found != params['checksum']:
-        raise ReleaseError('the files of live release %s were modified after the deploy: checksum %s, recorded %s'
-                           % (layout.release_path(live), found, params['checksum']))
-    return dict(changed=False, verified=True, release=layout.describe(live))
+    return dict(changed=False, verified=True, release=layout.verify_live(params['release_id'], params['checksum']))
 
 
 def run(module, layout):

@@ -42,6 +42,8 @@ def test_deploy_records_everything_and_a_second_run_changes_nothing(blog):
     assert stats['hosts'] == dict(localhost='deployed')
     # No deploy was open: preflight's database read said so, and the recover role did not run (no look-up of its own).
     assert first.results_of('Look for an unfinished deploy of the blog module') == []
+    # The host had nothing to remove (preflight read no release there): the clean-up cost no module run.
+    assert [r['status'] for r in first.results_of('Remove unfinished uploads and old releases')] == ['skipped']
 
     before = blog.snapshot('core')
     second = blog.deploy('core', '1.0.0')
@@ -55,11 +57,17 @@ def test_deploy_records_everything_and_a_second_run_changes_nothing(blog):
 
 def test_upgrade_keeps_the_previous_release_as_rollback_target(deployed):
     old = deployed.links('comments')['current']
+    # An older release and an unfinished upload that the clean-up after the upgrade removes (it keeps two).
+    releases = os.path.join(deployed.release_root, 'comments', 'releases')
+    os.mkdir(os.path.join(releases, '0.9.0-0badcafe'))
+    os.utime(os.path.join(releases, '0.9.0-0badcafe'), (1e9, 1e9))
+    os.mkdir(os.path.join(releases, '.1.1.0-0badcafe.partial-abc123'))
     deployed.overlay('comments-1.1.0')
-    run = deployed.deploy('comments', '1.1.0')
+    run = deployed.deploy('comments', '1.1.0', blog_keep_releases=2)
     assert run.ok, run
     links = deployed.links('comments')
     assert links['previous'] == old and links['current'] != old and links['current'].startswith('releases/1.1.0-')
+    assert ['releases/' + r for r in deployed.releases('comments')] == [old, links['current']]
     assert deployed.schema_versions()['comments'] == ['1', '1.1', '1.2']
     assert [c['column_name'] for c in deployed.snapshot()['columns'] if c['table_name'] == 'comments'].count('author') == 1
     history = [(h['to_version'], h['status']) for h in deployed.history('comments')]

@@ -32,7 +32,7 @@ ORDER = [
     'modules/preflight_database.py', 'modules/preflight_app_host.py',
     'filter/preflight_problems.yml', 'filter/preflight_state.yml', 'filter/preflight_left_to_recover.yml',
     'filter/deploy_needed.yml',
-    'filter/database_host.yml',
+    'filter/database_host.yml', 'filter/cleanup_needed.yml',
 ]
 
 

@@ -46,3 +46,27 @@ def test_every_problem_at_once_and_releases_that_cannot_be_read(tmp_path):
         'environment variable BLOGOPS_NOT_SET is not set', 'environment variable EMPTY is not set',
         '%s points to /etc, outside %s' % (os.path.join(root, 'comments', 'current'),
                                            os.path.join(root, 'comments', 'releases'))]
+
+
+def test_the_live_release_about_to_be_deployed_again_is_proved_in_the_same_read(tmp_path):
+    from ansible_collections.blogops.release.plugins.module_utils._tree_digest import tree_sha256
+    root = str(tmp_path / 'blog')
+    make_release(root, '1.0.0-0a1b2c3d', live='previous')
+    make_release(root, '1.1.0-1fc9fd2a', live='current')
+    live = os.path.join(root, 'comments', 'releases', '1.1.0-1fc9fd2a')
+    with open(os.path.join(live, 'index.html'), 'w') as f:
+        f.write('<p>comments</p>\n')
+    checksum = 'sha256:' + tree_sha256(live)
+
+    found = check_app_host('comments', root, 0, [], environ={}, release_id='1.1.0-1fc9fd2a', checksum=checksum)
+    assert found['live_proof'] == dict(release_id='1.1.0-1fc9fd2a', verified=True, message='')
+    # Another release is deployed: nothing to prove, no digest taken.
+    other = check_app_host('comments', root, 0, [], environ={}, release_id='1.2.0-9f8e7d6c', checksum=checksum)
+    assert other['live_proof'] is None
+    assert check_app_host('comments', root, 0, [], environ={})['live_proof'] is None
+
+    with open(os.path.join(live, 'index.html'), 'a') as f:
+        f.write('<!-- changed on the host -->\n')
+    changed = check_app_host('comments', root, 0, [], environ={}, release_id='1.1.0-1fc9fd2a', checksum=checksum)
+    assert changed['problems'] == [] and changed['live_proof']['verified'] is False
+    assert changed['live_proof']['message'].startswith('the files of live release %s were modified after the deploy' % live)
