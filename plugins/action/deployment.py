@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import run_state, with_this_run
+from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import judge_open_deploys, with_this_run
 
 MODULE = 'blogops.release.deployment'
 
@@ -34,7 +34,5 @@ class ActionModule(ActionBase):
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         if state == 'query' and not result.get('failed'):
-            stale_after = int(args.get('stale_after') or 0)
-            for row in result.get('in_progress') or []:
-                row['run_state'], row['run_reason'] = run_state(row, stale_after)
+            judge_open_deploys(result.get('in_progress'), int(args.get('stale_after') or 0))
         return result

@@ -12,6 +12,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
+from ansible_collections.blogops.release.plugins.plugin_utils.controller_run import judge_open_deploys
 from ansible_collections.blogops.release.plugins.plugin_utils.migration_shipping import MigrationShipping
 from ansible_collections.blogops.release.plugins.action.migration_lint import read_scripts
 from ansible_collections.blogops.release.plugins.module_utils._migration_version import migration_version_key
@@ -40,6 +41,9 @@ class ActionModule(MigrationShipping, ActionBase):
         args = dict(self._task.args)
         src, lint = args.pop('src', None), boolean(args.pop('lint', True), strict=False)
         scripts, errors = None, {}
+        if args.get('stale_after') in ('', None):
+            # An empty survey field means not set: the module's default lease.
+            args.pop('stale_after', None)
         try:
             if src:
                 src = self._loader.path_dwim(src)
@@ -60,6 +64,8 @@ class ActionModule(MigrationShipping, ActionBase):
         if remote.get('failed'):
             return result
         result['errors'].update(errors)
+        # Whether each open deploy's run is alive, judged here as the deployment action judges its state=query.
+        judge_open_deploys(result.get('in_progress'), int(args.get('stale_after') or 0))
         if scripts is not None and 'lint' in remote:
             self._lint(result, scripts)
         return result

@@ -31,6 +31,17 @@ def preflight_state(source, database, app_host, module_name):
                                  'preflight_database and the host\'s preflight_app_host: %s' % to_native(e)) from e
 
 
+def preflight_left_to_recover(database, open_deploys, module_name):
+    """The open deploys preflight leaves to the recover role (``open_deploys`` ``report``), [] for none."""
+    try:
+        return problems.left_to_recover(module_name, database, open_deploys)
+    except ValueError as e:
+        raise AnsibleFilterError('blogops.release.preflight_left_to_recover: %s' % to_native(e)) from e
+    except (KeyError, TypeError, AttributeError) as e:
+        raise AnsibleFilterError('blogops.release.preflight_left_to_recover expects the result of preflight_database: '
+                                 '%s' % to_native(e)) from e
+
+
 def deploy_needed(source, database, checkpoints):
     """Whether the release of ``source`` still has to be deployed."""
     try:
@@ -52,4 +63,5 @@ def cleanup_needed(releases, release_id, keep_releases):
 class FilterModule(object):
     def filters(self):
         return {'preflight_problems': preflight_problems, 'preflight_state': preflight_state,
-                'deploy_needed': deploy_needed, 'cleanup_needed': cleanup_needed}
+                'preflight_left_to_recover': preflight_left_to_recover, 'deploy_needed': deploy_needed,
+                'cleanup_needed': cleanup_needed}

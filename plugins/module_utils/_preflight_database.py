@@ -83,11 +83,12 @@ class PreflightRead:
 
 
 def read_installed(read):
-    """Every recorded blog module (the dependencies both ways) and the open deploys of this one."""
+    """Every recorded blog module (the dependencies both ways) and the open deploys of this one, each with the
+    database sessions working for it: what the controller judges their runs by (the recover role's look-up)."""
     if not read.tracking_tables():
         return dict(installed={}, in_progress=[])
     return dict(installed=fetch_module_versions(read.cursor, read.schema),
-                in_progress=deploys_in_progress(read.cursor, read.schema, read.name))
+                in_progress=deploys_in_progress(read.cursor, read.schema, read.name, with_sessions=True))
 
 
 def read_schema_version(read):
@@ -192,9 +193,16 @@ READS = [
 ]
 
 
+def stops_at_open_deploy(params, result):
+    """Whether the reads stop after the one that found an open deploy (``stop_at_open_deploy``): the others would
+    read the state its run left, or wait for the locks that a run still alive holds (its migration's)."""
+    return bool(params.get('stop_at_open_deploy') and result.get('in_progress'))
+
+
 def run_reads(module, schema, reads=None):
-    """Open one connection and run every read; returns the module's result. A connection that cannot be opened
-    is the error ``connection``, and the reads that need it do not run."""
+    """Open one connection and run every read, up to an open deploy with ``stop_at_open_deploy``; returns the
+    module's result. A connection that cannot be opened is the error ``connection``, and the reads that need it do
+    not run."""
     conn, message = try_connect(module, 'preflight/%s' % module.params['module_name'], autocommit=True)
     result = dict(changed=False, connected=conn is not None, errors={})
     if message:
@@ -211,6 +219,8 @@ def run_reads(module, schema, reads=None):
             except database_error_class() as e:
                 result['errors'][each.name] = '%s: %s' % (each.failure.format(name="'%s'" % read.name),
                                                           database_error_message(e))
+            if stops_at_open_deploy(module.params, result):
+                break
     finally:
         if conn is not None:
             conn.close()

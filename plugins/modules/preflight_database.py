@@ -22,8 +22,10 @@ description:
     M(blogops.release.migration_lint)), compares the schema with the snapshot the last deploy or rollback took (as
     M(blogops.release.schema_drift_info)) and checks the backup directory (as M(blogops.release.host_check)).
   - Reports what it found and each problem in RV(errors); fails only on bad options. Never writes.
+  - With O(stop_at_open_deploy=true), an open deploy of O(module_name) ends the reads after the history's.
   - Runs as an action plugin; O(src) is read on the controller, where the migration lint also runs, and reaches the
-    host in one archive.
+    host in one archive. The controller also judges whether the run of each open deploy is alive (RV(in_progress)),
+    so that the recover role needs no look-up of its own after this read.
 options:
   module_name:
     description:
@@ -61,6 +63,20 @@ options:
       - Free space O(backup_dir) needs, in MB.
     type: int
     default: 0
+  stop_at_open_deploy:
+    description:
+      - Stop after the read of the open deploys when it finds one (RV(in_progress)); the other checks are not made.
+        They would read the state a dead run left, for the recover role to put back first, or wait for the locks a
+        run still alive holds (its migration's).
+    type: bool
+    default: false
+  stale_after:
+    description:
+      - The lease in seconds by which the run of each open deploy in RV(in_progress) is judged, as
+        M(blogops.release.deployment) with O(blogops.release.deployment#module:state=query) judges it; V(0) means the
+        default, 300.
+    type: int
+    default: 300
   path:
     description:
       - Set by the action plugin, not by users, the migrations directory on the host.
@@ -123,10 +139,17 @@ installed:
   returned: when connected and readable
   type: dict
 in_progress:
-  description: The open deploys of O(module_name) (history rows with status C(deploying)), oldest first.
+  description:
+    - The open deploys of O(module_name) (history rows with status C(deploying)), oldest first, as
+      M(blogops.release.deployment) with O(blogops.release.deployment#module:state=query) returns them, each with
+      the database sessions working for it (C(sessions)) and whether its run is C(alive), C(dead) or C(unknown)
+      (C(run_state), judged on the controller with the lease O(stale_after)) and why (C(run_reason)).
   returned: when connected and readable
   type: list
   elements: dict
+  sample: [{"id": 7, "module_name": "comments", "from_version": "1.0.0", "to_version": "1.1.0", "status": "deploying",
+            "message": "step: migrate", "heartbeat_age_s": 900, "sessions": [], "run_state": "dead",
+            "run_reason": "no database session of it is open and its last heartbeat is 900 s old, more than the 300 s lease"}]
 schema_version:
   description: The C(schema_version) row of the blog module's current schema version, or null.
   returned: when connected and readable
@@ -162,6 +185,7 @@ backup_dir:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.blogops.release.plugins.module_utils._deploy_history import DEFAULT_LEASE
 from ansible_collections.blogops.release.plugins.module_utils._preflight_database import run_reads
 from ansible_collections.blogops.release.plugins.module_utils._connection import database_argument_spec, tracking_schema
 from ansible_collections.blogops.release.plugins.module_utils._identifiers import check_blog_module_name
@@ -178,6 +202,8 @@ def main():
             allow_drift=dict(type='bool', default=False),
             backup_dir=dict(type='path'),
             backup_min_free_mb=dict(type='int', default=0),
+            stop_at_open_deploy=dict(type='bool', default=False),
+            stale_after=dict(type='int', default=DEFAULT_LEASE),
             path=dict(type='path'),
             archive=dict(type='path'),
             lint_tables=dict(type='list', elements='str'),

@@ -154,3 +154,11 @@ def run_state(row, stale_after=None, proc='/proc'):
                          'steps' % ('?' if age is None else age, lease, process))
     return DEAD, ('no database session of it is open and its last heartbeat is %d s old, more than the %d s lease '
                   '(its run was %s)' % (age, lease, process))
+
+
+def judge_open_deploys(rows, stale_after=None, proc='/proc'):
+    """Add to each open deploy row (with its ``sessions``) the ``run_state`` and ``run_reason`` of its run, judged
+    here on the controller; returns the rows."""
+    for row in rows or ():
+        row['run_state'], row['run_reason'] = run_state(row, stale_after, proc)
+    return rows

@@ -138,3 +138,19 @@ def preflight_problems(module_name, source, database, hosts, database_host, gath
     """Every failed check of a preflight, in the order of GATHER."""
     results = PreflightResults(module_name, source, database, hosts, database_host)
     return [problem for kind in (GATHER if gather is None else gather) for problem in kind(results)]
+
+
+OPEN_DEPLOYS = ('refuse', 'report')
+
+
+def left_to_recover(module_name, database, open_deploys='refuse'):
+    """The open deploys of ``module_name`` that preflight leaves to the recover role instead of refusing them: with
+    ``open_deploys`` ``report``, those the database read found, their runs judged on the controller; none with
+    ``refuse``, nor when the read did not run. Preflight stops at them before gathering problems: what it read is
+    then the state a dead run left (drift after a killed migration), which the recovery puts back first."""
+    if open_deploys not in OPEN_DEPLOYS:
+        raise ValueError('open_deploys is %r; allowed: %s' % (open_deploys, ', '.join(OPEN_DEPLOYS)))
+    read = PreflightResults(module_name, None, database, None, None).database_read()
+    if open_deploys == 'refuse' or read is None or read.get('installed') is None:
+        return []
+    return [row for row in read.get('in_progress') or [] if row.get('module_name') == module_name]

@@ -40,6 +40,8 @@ def test_deploy_records_everything_and_a_second_run_changes_nothing(blog):
         'core', None, '1.0.0', 'deployed')
     assert stats['schema_version_before'] is None and stats['schema_version_after'] == '1'
     assert stats['hosts'] == dict(localhost='deployed')
+    # No deploy was open: preflight's database read said so, and the recover role did not run (no look-up of its own).
+    assert first.results_of('Look for an unfinished deploy of the blog module') == []
     # The host had nothing to remove (preflight read no release there): the clean-up cost no module run.
     assert [r['status'] for r in first.results_of('Remove unfinished uploads and old releases')] == ['skipped']
 

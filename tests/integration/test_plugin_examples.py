@@ -30,7 +30,8 @@ ORDER = [
     'filter/rollback_database_method.yml', 'filter/rollback_switch_target.yml', 'filter/recover_lookup.yml',
     'filter/recover_rollback_args.yml', 'filter/recover_report.yml',
     'modules/preflight_database.py', 'modules/preflight_app_host.py',
-    'filter/preflight_problems.yml', 'filter/preflight_state.yml', 'filter/deploy_needed.yml',
+    'filter/preflight_problems.yml', 'filter/preflight_state.yml', 'filter/preflight_left_to_recover.yml',
+    'filter/deploy_needed.yml',
     'filter/database_host.yml', 'filter/cleanup_needed.yml',
 ]
 

@@ -15,6 +15,7 @@ from ansible_collections.blogops.release.plugins.plugin_utils.controller_run imp
     DEAD,
     DEFAULT_LEASE,
     UNKNOWN,
+    judge_open_deploys,
     process_token,
     run_state,
     this_run,
@@ -118,3 +119,13 @@ def test_a_run_is_recorded_as_this_playbook_unless_named(args, recorded_by_hand)
         # pytest is no worker process: the run is this process.
         assert found == dict(args, **this_run(os.getpid()))
     assert 'controller_pid' not in args or recorded_by_hand
+
+
+def test_every_open_deploy_is_judged_with_the_lease(tmp_path):
+    proc = fake_proc(tmp_path, os.getpid())
+    rows = [dict(id=7, controller_pid=None, heartbeat_age_s=61, sessions=[]),
+            dict(id=8, controller_pid=None, heartbeat_age_s=61, sessions=[MIGRATION])]
+    assert judge_open_deploys(rows, 60, proc=proc) is rows
+    assert [(row['id'], row['run_state']) for row in rows] == [(7, DEAD), (8, UNKNOWN)]
+    assert 'the 60 s lease' in rows[0]['run_reason'] and 'migrate/comments' in rows[1]['run_reason']
+    assert judge_open_deploys(None) is None

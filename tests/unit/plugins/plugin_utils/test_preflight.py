@@ -12,7 +12,11 @@ import pytest
 from ansible_collections.blogops.release.plugins.plugin_utils.database_host import database_host
 from ansible_collections.blogops.release.plugins.plugin_utils.deploy_needed import deploy_needed
 from ansible_collections.blogops.release.plugins.plugin_utils.preflight_checkpoint import state_to_return_to
-from ansible_collections.blogops.release.plugins.plugin_utils.preflight_problems import GATHER, preflight_problems
+from ansible_collections.blogops.release.plugins.plugin_utils.preflight_problems import (
+    GATHER,
+    left_to_recover,
+    preflight_problems,
+)
 
 MODULE = dict(name='comments', version='1.1.0', requires={'core': '>=1.0,<2'}, checksum='sha256:1fc9fd2a',
               release_id='1.1.0-1fc9fd2a', schema_version='1.2', migrations_path='/src/modules/comments/migrations')
@@ -199,3 +203,38 @@ def test_a_release_without_migrations_matches_a_schema_without_a_version():
 ], ids=['first of blog_db', 'empty group', 'no group', 'no inventory groups'])
 def test_the_database_host(groups, expected):
     assert database_host(groups, 'web1') == expected
+
+
+DEAD_RUN = dict(RUNNING, sessions=[], run_state='dead', run_reason='its ansible-playbook process is gone')
+OTHER_MODULE = dict(DEAD_RUN, id=8, module_name='core')
+
+
+@pytest.mark.parametrize('database, open_deploys, expected', [
+    (changed(DATABASE, in_progress=[DEAD_RUN]), 'report', [DEAD_RUN]),
+    (changed(DATABASE, in_progress=[dict(DEAD_RUN, run_state='alive')]), 'report', [dict(DEAD_RUN, run_state='alive')]),
+    (changed(DATABASE, in_progress=[DEAD_RUN]), 'refuse', []),
+    (DATABASE, 'report', []),
+    (changed(DATABASE, in_progress=[OTHER_MODULE]), 'report', []),
+    # The read did not run, or could not read the history: its failure is a problem, there is nothing to hand over.
+    (UNREACHABLE, 'report', []),
+    (dict(failed=True, msg="invalid blog module name 'Bad'"), 'report', []),
+    (dict(changed=False, connected=False, errors=dict(connection='cannot connect')), 'report', []),
+    (dict(changed(DATABASE, errors=dict(installed='cannot read blog module versions: denied')), installed=None,
+          in_progress=None), 'report', []),
+    (None, 'report', []),
+], ids=['dead run reported', 'live run reported too (the recover role refuses it)', 'refused', 'none open',
+        'another module', 'unreachable', 'failed', 'not connected', 'history unreadable', 'nothing read'])
+def test_the_open_deploys_preflight_leaves_to_the_recover_role(database, open_deploys, expected):
+    assert left_to_recover('comments', database, open_deploys) == expected
+
+
+def test_an_open_deploy_left_to_the_recover_role_is_no_problem_only_when_reported():
+    # With refuse, the same read is a problem (the gathering runs); with report, the role stops before gathering.
+    database = changed(DATABASE, in_progress=[DEAD_RUN])
+    assert problems(SOURCE, database) == [RUNNING_TEXT]
+    assert left_to_recover('comments', database, 'report') and not left_to_recover('comments', database, 'refuse')
+
+
+def test_what_preflight_does_with_an_open_deploy_is_refuse_or_report():
+    with pytest.raises(ValueError, match="open_deploys is 'ignore'; allowed: refuse, report"):
+        left_to_recover('comments', DATABASE, 'ignore')
