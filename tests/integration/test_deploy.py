@@ -53,6 +53,10 @@ def test_deploy_records_everything_and_a_second_run_changes_nothing(blog):
     assert blog.snapshot('core') == before
     assert len(blog.history('core')) == 1
     assert glob.glob(os.path.join(blog.backup_dir, 'blog_backup_*.dump')) == backups
+    # Nothing to deploy: preflight's read of the host proved the live files, and no other run checks them again.
+    assert [r['result']['live_proof'] for r in second.results_of('Check the app host and read its releases')] == [
+        dict(release_id=release[0], verified=True, message='')]
+    assert second.results_of('Check the live release and its files') == []
 
 
 def test_upgrade_keeps_the_previous_release_as_rollback_target(deployed):
